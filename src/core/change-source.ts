@@ -1,0 +1,53 @@
+import type { CapturedChange, CaptureMode } from './change-event';
+import type { TableRef } from './table-ref';
+
+/** One read from a source: changes in emission order and the position that acknowledges them. */
+export interface ChangeBatch {
+  changes: CapturedChange[];
+  /**
+   * Opaque checkpoint token covering every change of this batch. Passed back to `ack` once the sink
+   * confirmed the batch; only the adapter that produced it parses it.
+   */
+  ack: AckToken;
+}
+
+/** Adapter-private acknowledgement state; the pipeline never looks inside. */
+export type AckToken = { readonly __brand?: 'AckToken' } & object;
+
+/**
+ * Streams the changes of one table. Lifecycle, in this order:
+ *   open()  — once; resumes after the last acknowledged change (the stored checkpoint).
+ *   read()  — repeatedly; never concurrently with itself. May be called again before earlier
+ *             batches are acknowledged (the pipeline keeps a bounded window in flight), so the
+ *             adapter keeps an in-memory read cursor separate from its durable checkpoint.
+ *   ack()   — in the order the batches were read, only after the sink acknowledged every event of
+ *             that batch. Makes the checkpoint durable (and may prune what it covers). May run
+ *             concurrently with read().
+ *   close() — once; after it no other method is called. Unacknowledged batches are redelivered by
+ *             the next open(), with the same changeIds.
+ * One-time setup (installing triggers, creating slots) is not part of this contract: see `Installer`.
+ */
+export interface ChangeSource {
+  readonly table: TableRef;
+  readonly mode: CaptureMode;
+  open(): Promise<void>;
+  /** Up to `maxChanges` changes; an empty batch means nothing is ready right now. */
+  read(maxChanges: number): Promise<ChangeBatch>;
+  ack(token: AckToken): Promise<void>;
+  /** Columns' schema version for events of this table (bumps when the column set changes). */
+  schemaVersion(): number;
+  close(): Promise<void>;
+}
+
+/** Per-table numbers for `cdc status`. */
+export interface TableStatus {
+  table: string;
+  mode: CaptureMode;
+  /** Changes captured but not yet acknowledged by the sink. */
+  backlog: number;
+  checkpoint: string | null;
+  /** Age in seconds of the oldest unacknowledged change; 0 when the backlog is empty. */
+  lagSeconds: number;
+  /** Free-form adapter facts (e.g. retained WAL, oldest open transaction). */
+  details?: Record<string, unknown>;
+}

@@ -1,0 +1,22 @@
+/**
+ * The few error classes the product raises. Each carries context and `cause`. Rule: an error is
+ * either logged or thrown, never both; the CLI prints `message` as one line and exits non-zero.
+ */
+export class CdcError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The user asked for something invalid (bad flag, unknown table, missing key). Not retryable. */
+export class UserInputError extends CdcError {}
+
+/** Configuration file or environment is malformed; the message names the key and allowed values. */
+export class ConfigError extends CdcError {}
+
+/** A database, broker or network problem that may go away: retry with backoff. */
+export class TransientError extends CdcError {}
+
+/** A condition the service must stop on rather than skip data (e.g. an event larger than the broker accepts). */
+export class FatalCaptureError extends CdcError {}

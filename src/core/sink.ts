@@ -1,0 +1,26 @@
+import type { ChangeEvent } from './change-event';
+
+/**
+ * Where events go (Kafka, stdout/JSONL). Lifecycle: open() once, write() many times, close() once.
+ *
+ * write() resolves only when the destination has durably acknowledged every event of the call
+ * (Kafka: acks=all). It rejects if any event was not acknowledged; the caller then retries the whole
+ * call, so a sink must tolerate redelivery (the same event_id twice). Events of one table are written
+ * in order: the pipeline never has two write() calls for the same table that could reorder (a later
+ * call for a table starts only when it may safely follow the earlier one). write() calls for
+ * different tables may run concurrently.
+ */
+export interface Sink {
+  open(): Promise<void>;
+  write(events: ChangeEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How an event becomes a message: key, value and headers. Native or Debezium envelope. */
+export interface EncodedMessage {
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export type EventEncoder = (event: ChangeEvent) => EncodedMessage;

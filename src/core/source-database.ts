@@ -1,0 +1,51 @@
+import type { ChangeSource, TableStatus } from './change-source';
+import type { SequenceStore } from './checkpoint-store';
+import type { TableRef } from './table-ref';
+import type { Logger } from './logger';
+
+export type Dialect = 'postgres' | 'mysql';
+
+export interface InstallOptions {
+  /** Required for a table without a primary key; must name columns that identify a row. */
+  keyColumns?: string[];
+}
+
+export interface InstallResult {
+  table: string;
+  /** false when everything was already installed exactly like this (idempotent re-run). */
+  changed: boolean;
+  keyColumns: string[];
+}
+
+export interface CapturedTableInfo {
+  table: TableRef;
+  qualifiedName: string;
+  keyColumns: string[];
+  mode: 'trigger';
+}
+
+/**
+ * One source database as the trigger pipeline sees it (PostgreSQL or MySQL/MariaDB). Installation
+ * is a lifecycle step of its own, separate from streaming: `install` / `uninstall` change the
+ * user's database, `openSource` only reads (and prunes) what the triggers wrote.
+ *
+ * Every method validates its input before changing anything: an unknown table, a table without a
+ * key, or a bad key column throws UserInputError and leaves the database as it was.
+ */
+export interface SourceDatabase {
+  readonly dialect: Dialect;
+  /** The database name; the default source_id. */
+  readonly databaseName: string;
+  /** Schema used for unqualified table names: `public` (PostgreSQL) or the connected database (MySQL). */
+  readonly defaultSchema: string;
+  /** Creates or upgrades cdc's own objects (migrations/<dialect>); idempotent, safe concurrently. */
+  migrate(): Promise<void>;
+  install(table: TableRef, options: InstallOptions): Promise<InstallResult>;
+  /** Removes the table's triggers and change log; true if there was anything to remove. */
+  uninstall(table: TableRef): Promise<boolean>;
+  listCaptured(): Promise<CapturedTableInfo[]>;
+  openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource;
+  status(): Promise<TableStatus[]>;
+  readonly sequences: SequenceStore;
+  close(): Promise<void>;
+}
