@@ -1,0 +1,90 @@
+import { Command, Option } from 'commander';
+import { OVERSIZE_POLICIES } from '../../../adapters/kafka/config';
+import { readConfigFile, validateConfig } from '../../config/load';
+import { LOG_LEVELS, SINKS } from '../../config/schema';
+import { FORMATS } from '../../format';
+import { splitTableList } from '../../core/table-ref';
+import { createLogger } from '../../logging';
+import { runService } from '../../service/run-service';
+import { parseIntFlag } from '../options';
+
+interface RunFlags {
+  config?: string;
+  source?: string;
+  sourceId?: string;
+  kafka?: string;
+  table?: string;
+  sink?: string;
+  format?: string;
+  schedule?: string;
+  batchSize?: number;
+  topicTemplate?: string;
+  partitions?: number;
+  onOversize?: string;
+  logLevel?: string;
+  metricsPort?: number;
+  connectTimeout: number;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('the capture service: drain every captured table into the sink until SIGTERM/SIGINT')
+    .addOption(new Option('--config <file>', 'YAML/JSON config file for many sources and options').env('CDC_CONFIG'))
+    .addOption(new Option('--source <url>', 'source database (without any source: the embedded demo)').env('CDC_SOURCE_URL'))
+    .addOption(new Option('--source-id <name>', 'names the source in topics and events (default: database name)').env('CDC_SOURCE_ID'))
+    .addOption(new Option('--kafka <brokers>', 'Kafka bootstrap brokers host:port,…').env('CDC_KAFKA_BROKERS'))
+    .addOption(new Option('--table <tables>', 'tables to capture (default: all installed)').env('CDC_TABLES'))
+    .addOption(new Option('--sink <sink>', 'where events go').choices(SINKS).env('CDC_SINK'))
+    .addOption(new Option('--format <format>', 'event format').choices(FORMATS).env('CDC_FORMAT'))
+    .addOption(new Option('--schedule <schedule>', 'poll schedule: duration (50ms) or cron (*/5 * * * * *)').env('CDC_SCHEDULE'))
+    .addOption(new Option('--batch-size <n>', 'changes per batch').argParser(parseIntFlag('--batch-size')).env('CDC_BATCH_SIZE'))
+    .addOption(new Option('--topic-template <template>', 'topic name template').env('CDC_TOPIC_TEMPLATE'))
+    .addOption(new Option('--partitions <n>', 'partitions of topics cdc creates').argParser(parseIntFlag('--partitions')).env('CDC_TOPIC_PARTITIONS'))
+    .addOption(new Option('--on-oversize <policy>', 'event larger than Kafka accepts').choices(OVERSIZE_POLICIES).env('CDC_ON_OVERSIZE'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('CDC_LOG_LEVEL'))
+    .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics').argParser(parseIntFlag('--metrics-port')).env('CDC_METRICS_PORT'))
+    .addOption(
+      new Option('--connect-timeout <seconds>', 'how long start-up waits for an unreachable database or broker')
+        .argParser(parseIntFlag('--connect-timeout'))
+        .env('CDC_CONNECT_TIMEOUT')
+        .default(30),
+    )
+    .action(async (flags: RunFlags) => {
+      const raw = (flags.config ? readConfigFile(flags.config) : {}) as Record<string, any>;
+      const config = validateConfig(applyFlags(raw, flags), flags.config ? `config file ${flags.config}` : 'options');
+      const logger = createLogger(config.log_level);
+      const demo = config.sources.length === 0 && !flags.config;
+      process.exitCode = await runService(config, logger, { connectTimeoutMs: flags.connectTimeout * 1000, demo });
+    });
+}
+
+/** Flags override the config file; `--source` replaces the file's sources with one. */
+function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> {
+  const c = structuredClone(raw);
+  const set = (path: string[], value: unknown) => {
+    if (value === undefined) return;
+    let node = c;
+    for (const key of path.slice(0, -1)) node = node[key] ??= {};
+    node[path.at(-1)!] = value;
+  };
+  if (f.source) {
+    c.sources = [{ url: f.source, ...(f.sourceId ? { id: f.sourceId } : {}), ...(f.table ? { tables: splitTableList(f.table) } : {}) }];
+  } else if (f.sourceId || f.table) {
+    for (const s of c.sources ?? []) {
+      if (f.sourceId) s.id = f.sourceId;
+      if (f.table) s.tables = splitTableList(f.table);
+    }
+  }
+  set(['kafka', 'brokers'], f.kafka?.split(',').map((b) => b.trim()).filter(Boolean));
+  set(['kafka', 'topic_template'], f.topicTemplate);
+  set(['kafka', 'partitions'], f.partitions);
+  set(['kafka', 'on_oversize'], f.onOversize);
+  set(['sink'], f.sink);
+  set(['format'], f.format);
+  set(['defaults', 'schedule'], f.schedule);
+  set(['defaults', 'batch_size'], f.batchSize);
+  set(['log_level'], f.logLevel);
+  set(['metrics_port'], f.metricsPort);
+  return c;
+}

@@ -1,0 +1,34 @@
+import { Command, Option } from 'commander';
+import type { TableStatus } from '../../core/change-source';
+import { openSourceDatabase } from '../../sources/open-source-database';
+import { requireSource, sourceOption } from '../options';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('per captured table: capture mode, backlog, checkpoint and lag in seconds')
+    .addOption(sourceOption())
+    .addOption(new Option('--json', 'print JSON instead of a table'))
+    .action(async (opts: { source?: string; json?: boolean }) => {
+      const db = await openSourceDatabase(requireSource(opts.source));
+      try {
+        const rows = await db.status();
+        process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + '\n' : renderTable(rows));
+      } finally {
+        await db.close();
+      }
+    });
+}
+
+function renderTable(rows: TableStatus[]): string {
+  if (rows.length === 0) return 'no table is set up for capture\n';
+  const header = ['TABLE', 'MODE', 'BACKLOG', 'LAG_S', 'CHECKPOINT'];
+  const body = rows.map((r) => [r.table, r.mode, String(r.backlog), r.lagSeconds.toFixed(1), r.checkpoint ?? '-']);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  const notes = rows
+    .filter((r) => r.details && Object.keys(r.details).length > 0)
+    .map((r) => `  ${r.table}: ${JSON.stringify(r.details)}\n`)
+    .join('');
+  return line(header) + body.map(line).join('') + notes;
+}

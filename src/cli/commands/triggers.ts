@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import { UserInputError } from '../../core/errors';
+import { qualifiedName } from '../../core/table-ref';
+import { openSourceDatabase } from '../../sources/open-source-database';
+import { parseTables, requireSource, sourceOption, tableOption } from '../options';
+
+export function registerInstallTriggers(program: Command): void {
+  program
+    .command('install-triggers')
+    .description('install the change log and INSERT/UPDATE/DELETE (and TRUNCATE on PostgreSQL) triggers; idempotent')
+    .addOption(sourceOption())
+    .addOption(tableOption(true))
+    .addOption(
+      new Option('--key-columns <columns>', 'columns identifying a row, for a table without a primary key').env('CDC_KEY_COLUMNS'),
+    )
+    .action(async (opts: { source?: string; table: string; keyColumns?: string }) => {
+      const db = await openSourceDatabase(requireSource(opts.source));
+      try {
+        const tables = parseTables(opts.table, db.defaultSchema);
+        const keyColumns = opts.keyColumns?.split(',').map((c) => c.trim()).filter(Boolean);
+        if (keyColumns && tables.length > 1) throw new UserInputError('--key-columns applies to one table at a time');
+        await db.migrate();
+        for (const table of tables) {
+          const result = await db.install(table, { keyColumns });
+          const what = result.changed ? 'installed' : 'already installed';
+          process.stdout.write(`${what}: ${result.table} (key: ${result.keyColumns.join(', ')})\n`);
+        }
+      } finally {
+        await db.close();
+      }
+    });
+}
+
+export function registerUninstallTriggers(program: Command): void {
+  program
+    .command('uninstall-triggers')
+    .description("remove a table's triggers and change log (its data is untouched)")
+    .addOption(sourceOption())
+    .addOption(tableOption(true))
+    .action(async (opts: { source?: string; table: string }) => {
+      const db = await openSourceDatabase(requireSource(opts.source));
+      try {
+        const tables = parseTables(opts.table, db.defaultSchema);
+        await db.migrate();
+        for (const table of tables) {
+          const removed = await db.uninstall(table);
+          process.stdout.write(`${removed ? 'uninstalled' : 'was not installed'}: ${qualifiedName(table)}\n`);
+        }
+      } finally {
+        await db.close();
+      }
+    });
+}

@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { CdcError } from '../core/errors';
+import { redactSecrets } from '../logging';
+import { registerInstallTriggers, registerUninstallTriggers } from './commands/triggers';
+import { registerRun } from './commands/run';
+import { registerStatus } from './commands/status';
+
+/**
+ * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
+ * ends as one line on stderr and a non-zero exit; passwords never reach the terminal.
+ */
+const program = new Command('cdc')
+  .description('Change data capture for legacy databases: triggers, polling or logs into Kafka')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerInstallTriggers(program);
+registerUninstallTriggers(program);
+registerRun(program);
+registerStatus(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander already printed its message (or the help text).
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    const message = err instanceof CdcError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
+    process.stderr.write(`cdc: ${redactSecrets(message).replace(/\s*\n\s*/g, ' ')}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,34 @@
+import { Option } from 'commander';
+import { UserInputError } from '../core/errors';
+import { parseTableRef, splitTableList, type TableRef } from '../core/table-ref';
+
+/** Flags shared by several commands, each with its environment variable. */
+export const sourceOption = () =>
+  new Option('--source <url>', 'source database: postgres://…, mysql://… (MariaDB too)').env('CDC_SOURCE_URL');
+
+export const tableOption = (required: boolean) => {
+  const o = new Option('--table <tables>', 'table(s), comma-separated, optionally schema-qualified (public.users)').env('CDC_TABLES');
+  return required ? o.makeOptionMandatory() : o;
+};
+
+export function requireSource(url: string | undefined): string {
+  if (!url) throw new UserInputError('missing --source <url> (or CDC_SOURCE_URL)');
+  return url;
+}
+
+export function parseTables(list: string, defaultSchema: string): TableRef[] {
+  const names = splitTableList(list);
+  if (names.length === 0) throw new UserInputError('--table needs at least one table name');
+  try {
+    return names.map((n) => parseTableRef(n, defaultSchema));
+  } catch (err) {
+    throw new UserInputError((err as Error).message);
+  }
+}
+
+export function parseIntFlag(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new UserInputError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { OVERSIZE_POLICIES } from '../../adapters/kafka/config';
+import { FORMATS } from '../format';
+import { parseSchedule } from './schedule';
+
+export const SINKS = ['kafka', 'stdout'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const schedule = z.string().refine((s) => parseSchedule(s) !== null, {
+  message: 'expected a duration like "50ms"/"2s"/"1m" or a cron expression like "*/5 * * * * *"',
+});
+
+const tableOptions = {
+  schedule: schedule.optional(),
+  batch_size: z.number().int().min(1).max(100_000).optional(),
+};
+
+const tableEntry = z.union([z.string().min(1), z.object({ name: z.string().min(1), ...tableOptions }).strict()]);
+
+const source = z
+  .object({
+    url: z.string().min(1),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"')
+      .optional(),
+    tables: z.array(tableEntry).optional(),
+  })
+  .strict();
+
+/** The whole `cdc run` configuration, as read from `--config` (YAML or JSON) and flags. */
+export const configSchema = z
+  .object({
+    sink: z.enum(SINKS).default('kafka'),
+    format: z.enum(FORMATS).default('native'),
+    kafka: z
+      .object({
+        brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1).optional(),
+        client_id: z.string().min(1).default('cdc'),
+        topic_template: z.string().includes('{table}').default('cdc.{source_id}.{table}'),
+        partitions: z.number().int().min(1).default(1),
+        replication_factor: z.number().int().min(1).default(1),
+        on_oversize: z.enum(OVERSIZE_POLICIES).default('stop'),
+      })
+      .strict()
+      .default({ client_id: 'cdc', topic_template: 'cdc.{source_id}.{table}', partitions: 1, replication_factor: 1, on_oversize: 'stop' }),
+    defaults: z
+      .object({
+        schedule: schedule.default('50ms'),
+        batch_size: z.number().int().min(1).max(100_000).default(2000),
+      })
+      .strict()
+      .default({ schedule: '50ms', batch_size: 2000 }),
+    sources: z.array(source).default([]),
+    log_level: z.enum(LOG_LEVELS).default('info'),
+    metrics_port: z.number().int().min(0).max(65535).optional(),
+    shutdown_timeout_ms: z.number().int().min(0).default(10_000),
+  })
+  .strict();
+
+export type CdcConfig = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof source>;
+export type TableEntry = z.infer<typeof tableEntry>;

@@ -1,0 +1,46 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PipelineMetrics } from '../pipeline/metrics';
+
+/** Prometheus metrics for the pipeline, served on `/metrics` when `--metrics-port` is set. */
+export class PrometheusMetrics implements PipelineMetrics {
+  readonly registry = new Registry();
+  private readonly events = new Counter({
+    name: 'cdc_events_delivered_total',
+    help: 'Events acknowledged by the sink and checkpointed',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  private readonly retries = new Counter({
+    name: 'cdc_retries_total',
+    help: 'Retried failures by pipeline step',
+    labelNames: ['table', 'step'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  delivered(table: string, count: number): void {
+    this.events.inc({ table }, count);
+  }
+
+  retried(table: string, step: string): void {
+    this.retries.inc({ table, step });
+  }
+
+  serve(port: number): Promise<Server> {
+    const server = createServer(async (req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': this.registry.contentType }).end(await this.registry.metrics());
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  }
+}

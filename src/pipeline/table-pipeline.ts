@@ -1,0 +1,150 @@
+import type { ChangeEvent } from '../core/change-event';
+import { toChangeEvent } from '../core/change-event';
+import type { AckToken, ChangeBatch, ChangeSource } from '../core/change-source';
+import type { Logger } from '../core/logger';
+import type { Sink } from '../core/sink';
+import { qualifiedName } from '../core/table-ref';
+import { isRetryable } from '../core/retryable';
+import { Backoff, sleep } from './backoff';
+import type { SequenceAllocator } from './sequence-allocator';
+import type { PipelineMetrics } from './metrics';
+
+/** Applied to each event before the sink; returning null drops it (filters). */
+export type EventTransform = (event: ChangeEvent) => ChangeEvent | null;
+
+export interface TablePipelineOptions {
+  batchSize: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface TablePipelineDeps {
+  source: ChangeSource;
+  sink: Sink;
+  sequences: SequenceAllocator;
+  sourceId: string;
+  logger: Logger;
+  transform?: EventTransform;
+  metrics?: PipelineMetrics;
+}
+
+class Aborted extends Error {}
+
+/**
+ * source → events → sink → ack, for one table.
+ *
+ * Three stages overlap: while the sink writes batch k, batch k+1 is read and encoded, and the
+ * source acknowledges (checkpoints and prunes) batch k−1. Writes are strictly sequential, so the
+ * sink sees one table's events in order, and a source ack always follows the sink's ack of the same
+ * batch (STYLE: checkpoint after the sink confirms). Failures are retried with backoff for as long
+ * as they are retryable; while a write is being retried nothing more is read (backpressure).
+ */
+export class TablePipeline {
+  readonly table: string;
+
+  constructor(
+    private readonly deps: TablePipelineDeps,
+    private readonly options: TablePipelineOptions,
+  ) {
+    this.table = qualifiedName(deps.source.table);
+  }
+
+  async open(signal: AbortSignal): Promise<void> {
+    await this.retrying('open', () => this.deps.source.open(), signal);
+  }
+
+  async close(): Promise<void> {
+    await this.deps.source.close();
+  }
+
+  /**
+   * Delivers until the source has nothing ready or `signal` aborts. On abort the batch being
+   * written is finished if its current attempt succeeds (then acknowledged) or abandoned (then
+   * redelivered after restart); nothing further is read. Returns the number of events delivered.
+   */
+  async drain(signal: AbortSignal): Promise<number> {
+    let delivered = 0;
+    const count = (n: number) => (delivered += n);
+    let previousWrite: Promise<void> = Promise.resolve();
+    let ackChain: Promise<void> = Promise.resolve();
+    try {
+      while (!signal.aborted) {
+        const batch = await this.retrying('read', () => this.deps.source.read(this.options.batchSize), signal);
+        if (batch.changes.length === 0) break;
+        const events = await this.toEvents(batch);
+        await previousWrite;
+        if (signal.aborted) break;
+        const write = this.retrying('write', () => this.deps.sink.write(events), signal, true);
+        previousWrite = write;
+        ackChain = ackChain
+          .then(() => write)
+          .then(() => this.acknowledge(batch.ack, events.length, signal))
+          .then(() => void count(batch.changes.length));
+        // Keep the chain from raising an unhandled rejection before we await it below.
+        ackChain.catch(() => undefined);
+      }
+      await previousWrite;
+      await ackChain;
+    } catch (err) {
+      await ackChain.catch(() => undefined);
+      if (err instanceof Aborted) return delivered;
+      throw err;
+    }
+    return delivered;
+  }
+
+  private async acknowledge(token: AckToken, count: number, signal: AbortSignal): Promise<void> {
+    // An ack is attempted even after abort: the sink already has the events, so checkpointing them
+    // now avoids redelivering them after the restart.
+    await this.retrying('ack', () => this.deps.source.ack(token), signal, true);
+    this.deps.metrics?.delivered(this.table, count);
+  }
+
+  private async toEvents(batch: ChangeBatch): Promise<ChangeEvent[]> {
+    const { source, sourceId, transform } = this.deps;
+    const first = await this.deps.sequences.take(batch.changes.length);
+    const schemaVersion = source.schemaVersion();
+    const events: ChangeEvent[] = [];
+    for (let i = 0; i < batch.changes.length; i++) {
+      const event = toChangeEvent(batch.changes[i]!, {
+        sourceId,
+        tableName: this.table,
+        mode: source.mode,
+        sequence: first + BigInt(i),
+        schemaVersion,
+      });
+      const out = transform ? transform(event) : event;
+      if (out) events.push(out);
+    }
+    return events;
+  }
+
+  /**
+   * Runs `op` until it succeeds, retrying retryable failures with backoff. With `finishAttempt`,
+   * an attempt already started is allowed to complete after abort, but no new attempt starts.
+   */
+  private async retrying<T>(what: string, op: () => Promise<T>, signal: AbortSignal, finishAttempt = false): Promise<T> {
+    const backoff = new Backoff(this.options.retryInitialMs, this.options.retryMaxMs);
+    for (;;) {
+      if (signal.aborted && (!finishAttempt || backoff.attempts > 0)) throw new Aborted();
+      try {
+        const result = await op();
+        if (backoff.attempts > 0) this.deps.logger.info({ table: this.table, step: what }, 'recovered');
+        return result;
+      } catch (err) {
+        if (!isRetryable(err)) throw err;
+        const delay = backoff.nextDelayMs();
+        this.deps.metrics?.retried(this.table, what);
+        this.deps.logger.warn(
+          { table: this.table, step: what, attempt: backoff.attempts, retryInMs: delay, err: describe(err) },
+          `${what} failed; retrying`,
+        );
+        await sleep(delay, signal);
+      }
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

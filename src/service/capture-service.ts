@@ -1,0 +1,55 @@
+import type { Logger } from '../core/logger';
+import type { Sink } from '../core/sink';
+import type { TablePipeline } from '../pipeline/table-pipeline';
+import type { Ticker } from './ticker';
+
+export interface TableJob {
+  pipeline: TablePipeline;
+  ticker: Ticker;
+}
+
+/**
+ * Runs every table's poll loop until `signal` aborts (SIGTERM/SIGINT) or a table fails with a
+ * non-retryable error, which stops the whole service: a table that cannot deliver must not be
+ * silently skipped while the rest carries on.
+ */
+export class CaptureService {
+  constructor(
+    private readonly jobs: TableJob[],
+    private readonly sink: Sink,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(signal: AbortSignal): Promise<void> {
+    const failure = new AbortController();
+    const stop = AbortSignal.any([signal, failure.signal]);
+    let firstError: unknown = null;
+    await Promise.all(
+      this.jobs.map((job) =>
+        this.loop(job, stop).catch((err) => {
+          if (!firstError) firstError = err;
+          this.logger.error({ table: job.pipeline.table, err: (err as Error).message }, 'table stopped');
+          failure.abort();
+        }),
+      ),
+    );
+    await this.sink.close();
+    if (firstError) throw firstError;
+  }
+
+  private async loop(job: TableJob, signal: AbortSignal): Promise<void> {
+    const { pipeline, ticker } = job;
+    await pipeline.open(signal);
+    this.logger.info({ table: pipeline.table }, 'capturing');
+    try {
+      while (!signal.aborted) {
+        const n = await pipeline.drain(signal);
+        if (n > 0) this.logger.debug({ table: pipeline.table, events: n }, 'drained');
+        if (!signal.aborted) await ticker.next(signal);
+      }
+    } finally {
+      ticker.stop();
+      await pipeline.close().catch((err) => this.logger.warn({ table: pipeline.table, err: (err as Error).message }, 'close failed'));
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { CdcConfig } from '../config/schema';
+import type { Logger } from '../core/logger';
+import { wire, type WireOptions } from '../wiring';
+import { startEmbeddedDemo } from '../demo/embedded-demo';
+
+/**
+ * `cdc run`: wires the service, runs it until SIGTERM/SIGINT, and shuts down cleanly — the batch
+ * being written is finished or abandoned (never half-checkpointed), checkpoints are flushed, exit 0.
+ * A second signal, or the shutdown timeout, exits at once; unacknowledged batches are redelivered
+ * by the next start with the same event_ids.
+ */
+export async function runService(
+  config: CdcConfig,
+  logger: Logger,
+  options: Pick<WireOptions, 'connectTimeoutMs'> & { demo: boolean },
+): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'shutting down');
+    stop.abort();
+    setTimeout(() => {
+      logger.warn({ timeoutMs: config.shutdown_timeout_ms }, 'shutdown timed out; unacknowledged changes will be redelivered');
+      process.exit(0);
+    }, config.shutdown_timeout_ms).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  const demo = options.demo ? await startEmbeddedDemo(logger, stop.signal) : null;
+  const effective = demo ? demo.configure(config) : config;
+  const wired = await wire(effective, logger, { connectTimeoutMs: options.connectTimeoutMs, openDatabases: demo?.databases });
+  try {
+    await wired.service.run(stop.signal);
+    logger.info({}, 'stopped');
+    return 0;
+  } finally {
+    await demo?.stop();
+    await wired.close();
+  }
+}

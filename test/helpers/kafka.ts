@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+
+export const KAFKA_BROKERS = (process.env.CDC_TEST_KAFKA ?? '127.0.0.1:9092').split(',');
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: any;
+  headers: Record<string, string>;
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({ clientId: 'cdc-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+}
+
+/** A topic-safe unique id for one test (source ids become topic prefixes). */
+export function uniqueId(prefix = 't'): string {
+  return `${prefix}${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+}
+
+/**
+ * Reads every message of `topics` from the beginning until `until(messages)` holds, or until no
+ * new message arrived for `idleMs` after at least `minWaitMs`, whichever first; fails after
+ * `timeoutMs`. Returns messages in partition order per partition (the order Kafka guarantees).
+ */
+export async function consumeAll(
+  topics: string[],
+  opts: { until?: (m: ConsumedMessage[]) => boolean; idleMs?: number; timeoutMs?: number } = {},
+): Promise<ConsumedMessage[]> {
+  const { until, idleMs = 1500, timeoutMs = 60_000 } = opts;
+  const kafka = testKafka();
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  await admin.disconnect();
+  const present = topics.filter((t) => existing.has(t));
+  if (present.length === 0) return [];
+  const consumer = kafka.consumer({ groupId: uniqueId('g'), sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const messages: ConsumedMessage[] = [];
+  let last = Date.now();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: present, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        messages.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value ? JSON.parse(message.value.toString()) : null,
+          headers: decodeHeaders(message.headers),
+        });
+        last = Date.now();
+      },
+    });
+    const start = Date.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (until?.(messages)) break;
+      if (!until && messages.length > 0 && Date.now() - last > idleMs) break;
+      if (!until && messages.length === 0 && Date.now() - start > Math.max(idleMs * 4, 6000)) break;
+      if (Date.now() - start > timeoutMs) {
+        if (until) throw new Error(`consumeAll: condition not met after ${timeoutMs} ms with ${messages.length} messages`);
+        break;
+      }
+    }
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+function decodeHeaders(h: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k] = v.toString();
+  return out;
+}

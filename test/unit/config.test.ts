@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateConfig } from '../../src/config/load';
+import { parseSchedule } from '../../src/config/schedule';
+
+test('defaults fill a minimal config', () => {
+  const c = validateConfig({ sources: [{ url: 'postgres://x/db' }], kafka: { brokers: ['127.0.0.1:9092'] } });
+  assert.equal(c.sink, 'kafka');
+  assert.equal(c.format, 'native');
+  assert.equal(c.kafka.topic_template, 'cdc.{source_id}.{table}');
+  assert.equal(c.defaults.batch_size, 2000);
+  assert.equal(c.defaults.schedule, '50ms');
+});
+
+test('config errors name the key and the allowed values', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ format: 'avro' }, /key "format" must be one of "native", "debezium"/],
+    [{ kafka: { on_oversize: 'drop' } }, /key "kafka.on_oversize" must be one of "stop", "dead-letter"/],
+    [{ kafka: { brokers: ['nohostport'] } }, /key "kafka.brokers.0": expected host:port/],
+    [{ defaults: { schedule: 'sometimes' } }, /key "defaults.schedule": expected a duration/],
+    [{ sources: [{ url: 'x', tabels: [] }] }, /unknown key "sources.0.tabels"/],
+    [{ defaults: { batch_size: 0 } }, /key "defaults.batch_size"/],
+  ];
+  for (const [raw, re] of cases) assert.throws(() => validateConfig(raw), re, JSON.stringify(raw));
+});
+
+test('schedules: durations for sub-second polling, cron otherwise', () => {
+  assert.deepEqual(parseSchedule('50ms'), { kind: 'interval', ms: 50 });
+  assert.deepEqual(parseSchedule('2s'), { kind: 'interval', ms: 2000 });
+  assert.deepEqual(parseSchedule('1.5m'), { kind: 'interval', ms: 90_000 });
+  assert.deepEqual(parseSchedule('*/5 * * * * *'), { kind: 'cron', expression: '*/5 * * * * *' });
+  assert.equal(parseSchedule('0ms'), null);
+  assert.equal(parseSchedule('every minute'), null);
+});

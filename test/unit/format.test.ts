@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deriveEventId, toChangeEvent, type CapturedChange } from '../../src/core/change-event';
+import { encodeNative, messageKey } from '../../src/format/native';
+import { toDebeziumEnvelope } from '../../src/format/debezium';
+import { topicName } from '../../adapters/kafka/topic-name';
+
+const change: CapturedChange = {
+  operation: 'UPDATE',
+  before: { id: 42, name: 'a' },
+  after: { id: 42, name: 'b' },
+  primaryKey: { id: 42 },
+  timestamp: '2026-01-02T03:04:05.123456Z',
+  transactionId: '981',
+  changeId: 'gen1:17',
+  position: '981/17',
+};
+const ctx = { sourceId: 'shop', tableName: 'public.users', mode: 'trigger' as const, sequence: 12n, schemaVersion: 1 };
+
+test('event_id is deterministic and differs per change, table and source', () => {
+  const a = deriveEventId('shop', 'public.users', 'trigger', 'gen1:17');
+  assert.equal(a, deriveEventId('shop', 'public.users', 'trigger', 'gen1:17'));
+  assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.notEqual(a, deriveEventId('shop', 'public.users', 'trigger', 'gen1:18'));
+  assert.notEqual(a, deriveEventId('shop', 'public.orders', 'trigger', 'gen1:17'));
+  assert.notEqual(a, deriveEventId('other', 'public.users', 'trigger', 'gen1:17'));
+});
+
+test('native event carries every contract field', () => {
+  const e = toChangeEvent(change, ctx);
+  assert.deepEqual(Object.keys(e).sort(), [
+    'after_data', 'before_data', 'event_id', 'operation', 'primary_key', 'schema_version', 'sequence_number',
+    'source', 'source_db', 'table_name', 'timestamp', 'transaction_id',
+  ]);
+  assert.equal(e.sequence_number, '12');
+  assert.deepEqual(e.source, { mode: 'trigger', position: '981/17' });
+  const m = encodeNative(e);
+  assert.equal(m.key, '{"id":42}');
+  assert.deepEqual(JSON.parse(m.value.toString()), e);
+  assert.equal(m.headers['cdc.event_id'], e.event_id);
+});
+
+test('TRUNCATE has no key', () => {
+  const e = toChangeEvent({ ...change, operation: 'TRUNCATE', before: null, after: null, primaryKey: null }, ctx);
+  assert.equal(messageKey(e), null);
+});
+
+test('Debezium envelope maps operations and source fields', () => {
+  const ops = { INSERT: 'c', UPDATE: 'u', DELETE: 'd', SNAPSHOT: 'r', TRUNCATE: 't' } as const;
+  for (const [operation, op] of Object.entries(ops)) {
+    const env = toDebeziumEnvelope(toChangeEvent({ ...change, operation: operation as keyof typeof ops }, ctx));
+    assert.equal(env.op, op);
+  }
+  const env = toDebeziumEnvelope(toChangeEvent(change, ctx)) as any;
+  assert.deepEqual(env.before, change.before);
+  assert.deepEqual(env.after, change.after);
+  assert.equal(env.source.schema, 'public');
+  assert.equal(env.source.table, 'users');
+  assert.equal(env.source.txId, '981');
+  assert.equal(env.source.ts_ms, Date.parse('2026-01-02T03:04:05.123Z'));
+  assert.equal(typeof env.ts_ms, 'number');
+});
+
+test('topic names are legal Kafka names and stay distinct when cut', () => {
+  assert.equal(topicName('cdc.{source_id}.{table}', 'shop', 'public.users'), 'cdc.shop.public.users');
+  assert.equal(topicName('cdc.{source_id}.{table}', 'shop', 'public.We"ird; DROP'), 'cdc.shop.public.We_ird__DROP');
+  const long1 = topicName('{table}', 's', 'x'.repeat(300) + '1');
+  const long2 = topicName('{table}', 's', 'x'.repeat(300) + '2');
+  assert.ok(long1.length <= 249 && long2.length <= 249);
+  assert.notEqual(long1, long2);
+});
