@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+
+/**
+ * A fresh, throwaway database per test file on the real servers, behind the few operations the
+ * end-to-end tests need, so one test body runs against every dialect.
+ */
+export interface TestDatabase {
+  dialect: 'postgres' | 'mysql';
+  name: string;
+  url: string;
+  /** Qualifies a table for the CLI and the events: public.t or <db>.t */
+  qualified(table: string): string;
+  /** Quotes an identifier for this dialect. */
+  q(ident: string): string;
+  /** Placeholder for the i-th (1-based) bound parameter: $1 or ?. */
+  p(i: number): string;
+  exec(sql: string, params?: unknown[]): Promise<void>;
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs `fn` in one transaction on its own connection; rolls back when fn throws or returns 'rollback'. */
+  transaction(fn: (exec: (sql: string, params?: unknown[]) => Promise<any[]>) => Promise<unknown>): Promise<boolean>;
+  /** Every cdc-visible object: tables, triggers, functions — to prove that bad input changed nothing. */
+  objects(): Promise<string[]>;
+  drop(): Promise<void>;
+}
+
+export const PG_ADMIN_URL = process.env.CDC_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const MYSQL_ADMIN_URL = process.env.CDC_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/mysql';
+
+export async function createPostgresDatabase(): Promise<TestDatabase> {
+  const name = `cdc_e2e_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const pool = new pg.Pool({ connectionString: url, max: 24 });
+  const q = (i: string) => `"${i.replaceAll('"', '""')}"`;
+  return {
+    dialect: 'postgres',
+    name,
+    url,
+    qualified: (t) => `public.${t}`,
+    q,
+    p: (i) => `$${i}`,
+    exec: async (sql, params) => void (await pool.query(sql, params as any[])),
+    query: async (sql, params) => (await pool.query(sql, params as any[])).rows,
+    async transaction(fn) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const r = await fn(async (sql, params) => (await c.query(sql, params as any[])).rows);
+        if (r === 'rollback') {
+          await c.query('ROLLBACK');
+          return false;
+        }
+        await c.query('COMMIT');
+        return true;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    async objects() {
+      const rows = await pool.query(
+        `SELECT 'rel:' || n.nspname || '.' || c.relname AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname NOT IN ('pg_catalog','information_schema','pg_toast')
+         UNION ALL SELECT 'trigger:' || tgname FROM pg_trigger WHERE NOT tgisinternal
+         UNION ALL SELECT 'proc:' || n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname NOT IN ('pg_catalog','information_schema')
+         UNION ALL SELECT 'schema:' || nspname FROM pg_namespace ORDER BY 1`,
+      );
+      return rows.rows.map((r) => r.o);
+    },
+    async drop() {
+      await pool.end();
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export async function createMysqlDatabase(): Promise<TestDatabase> {
+  const name = `cdc_e2e_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = await mysql.createConnection(MYSQL_ADMIN_URL);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = MYSQL_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const pool = mysql.createPool({ uri: url, connectionLimit: 24, multipleStatements: false, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });
+  const q = (i: string) => `\`${i.replaceAll('`', '``')}\``;
+  return {
+    dialect: 'mysql',
+    name,
+    url,
+    qualified: (t) => `${name}.${t}`,
+    q,
+    p: () => '?',
+    exec: async (sql, params) => void (await pool.query(sql, params)),
+    query: async (sql, params) => (await pool.query(sql, params))[0] as any[],
+    async transaction(fn) {
+      const c = await pool.getConnection();
+      try {
+        await c.query('BEGIN');
+        const r = await fn(async (sql, params) => (await c.query(sql, params))[0] as any[]);
+        if (r === 'rollback') {
+          await c.query('ROLLBACK');
+          return false;
+        }
+        await c.query('COMMIT');
+        return true;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    async objects() {
+      const [tables] = await pool.query(`SELECT CONCAT('table:', table_name) AS o FROM information_schema.tables WHERE table_schema = ?`, [name]);
+      const [triggers] = await pool.query(`SELECT CONCAT('trigger:', trigger_name) AS o FROM information_schema.triggers WHERE trigger_schema = ?`, [name]);
+      return [...(tables as any[]), ...(triggers as any[])].map((r) => r.o).sort();
+    },
+    async drop() {
+      await pool.end();
+      const a = await mysql.createConnection(MYSQL_ADMIN_URL);
+      await a.query(`DROP DATABASE IF EXISTS ${name}`);
+      await a.end();
+    },
+  };
+}
+
+export const DIALECTS = [
+  { name: 'postgres' as const, create: createPostgresDatabase },
+  { name: 'mysql' as const, create: createMysqlDatabase },
+];
