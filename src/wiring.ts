@@ -17,6 +17,7 @@ import { CaptureService, type TableJob } from './service/capture-service';
 import { createTicker } from './service/ticker';
 import { openSourceDatabase } from './sources/open-source-database';
 import { redactUrl } from './logging';
+import { compileTransform } from './transform';
 
 export interface Wired {
   service: CaptureService;
@@ -41,15 +42,19 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
     const sink = buildSink(config, logger);
     await retryUntil('cannot open the sink', () => sink.open(), options.connectTimeoutMs);
     const jobs: TableJob[] = [];
-    for (const src of config.sources) {
+    for (const [sourceIndex, src] of config.sources.entries()) {
       const db =
         options.openDatabases?.get(src.url) ??
         (await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => openSourceDatabase(src.url), options.connectTimeoutMs));
       databases.push(db);
       await db.migrate();
       const sourceId = src.id ?? db.databaseName;
-      for (const { table, entry } of await resolveTables(db, src)) {
+      for (const { table, entry, index, keyColumns } of await resolveTables(db, src)) {
         const name = qualifiedName(table);
+        const transform =
+          entry !== null && typeof entry === 'object'
+            ? compileTransform(name, entry, process.env, { keyColumns, keyPrefix: `sources.${sourceIndex}.tables.${index}.` })
+            : undefined;
         const tableLogger = logger.child({ source: sourceId, table: name });
         const pipeline = new TablePipeline(
           {
@@ -59,6 +64,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
             sourceId,
             logger: tableLogger,
             metrics,
+            transform,
           },
           { batchSize: option(entry, 'batch_size') ?? config.defaults.batch_size },
         );
@@ -100,23 +106,27 @@ function buildSink(config: CdcConfig, logger: Logger): Sink {
 }
 
 /** The configured tables, or every table installed for capture when none are listed. */
-async function resolveTables(db: SourceDatabase, src: SourceConfig): Promise<{ table: TableRef; entry: TableEntry | null }[]> {
+async function resolveTables(
+  db: SourceDatabase,
+  src: SourceConfig,
+): Promise<{ table: TableRef; entry: TableEntry | null; index: number; keyColumns: string[] }[]> {
   const captured = await db.listCaptured();
   if (!src.tables || src.tables.length === 0) {
     if (captured.length === 0) {
       throw new UserInputError(`no table is set up for capture in ${redactUrl(src.url)}: run cdc install-triggers --table <t> first`);
     }
-    return captured.map((c) => ({ table: c.table, entry: null }));
+    return captured.map((c, index) => ({ table: c.table, entry: null, index, keyColumns: c.keyColumns }));
   }
-  const installed = new Set(captured.map((c) => c.qualifiedName));
-  return src.tables.map((entry) => {
+  const installed = new Map(captured.map((c) => [c.qualifiedName, c]));
+  return src.tables.map((entry, index) => {
     const table = parseTableRef(typeof entry === 'string' ? entry : entry.name, db.defaultSchema);
-    if (!installed.has(qualifiedName(table))) {
+    const info = installed.get(qualifiedName(table));
+    if (!info) {
       throw new UserInputError(
         `table ${qualifiedName(table)} is not set up for capture: run cdc install-triggers --table ${JSON.stringify(qualifiedName(table))} first`,
       );
     }
-    return { table, entry };
+    return { table, entry, index, keyColumns: info.keyColumns };
   });
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OVERSIZE_POLICIES } from '../../adapters/kafka/config';
 import { FORMATS } from '../format';
 import { parseSchedule } from './schedule';
+import { tableTransformShape } from '../transform/schema';
 
 export const SINKS = ['kafka', 'stdout'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -15,7 +16,7 @@ const tableOptions = {
   batch_size: z.number().int().min(1).max(100_000).optional(),
 };
 
-const tableEntry = z.union([z.string().min(1), z.object({ name: z.string().min(1), ...tableOptions }).strict()]);
+const tableEntry = z.union([z.string().min(1), z.object({ name: z.string().min(1), ...tableOptions, ...tableTransformShape }).strict()]);
 
 const source = z
   .object({

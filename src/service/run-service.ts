@@ -30,7 +30,7 @@ export async function runService(
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  const demo = options.demo ? await startEmbeddedDemo(logger, stop.signal) : null;
+  const demo = options.demo ? await startEmbeddedDemo(logger, stop) : null;
   const effective = demo ? demo.configure(config) : config;
   const wired = await wire(effective, logger, { connectTimeoutMs: options.connectTimeoutMs, openDatabases: demo?.databases });
   try {
