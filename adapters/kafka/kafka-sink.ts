@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, type Admin, type Message, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka as KafkaClient, type Message, type Producer } from 'kafkajs';
 import type { ChangeEvent } from '../../src/core/change-event';
 import { FatalCaptureError, TransientError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
@@ -10,6 +10,9 @@ import { topicName } from './topic-name';
 /** Bytes a record costs beyond key, value and headers (record and batch framing), with margin. */
 const RECORD_OVERHEAD = 128;
 
+// kafkajs is CommonJS; Node's ESM loader can't see all of its named exports.
+const { Kafka, logLevel: KafkaLogLevel } = kafkajs;
+
 /**
  * Kafka sink on kafkajs: idempotent producer (acks=all, one request in flight per broker, so a
  * retried request can't overtake the next), one topic per table, key = primary key JSON.
@@ -19,7 +22,7 @@ const RECORD_OVERHEAD = 128;
  * the topic's limit and sends them one after another (keeping order).
  */
 export class KafkaSink implements Sink {
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaClient;
   private producer: Producer | null = null;
   private admin: Admin | null = null;
   private topics: TopicCatalog | null = null;

@@ -1,4 +1,7 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+
+// kafkajs is CommonJS; Node's ESM loader can't see all of its named exports.
+const { ConfigResourceTypes } = kafkajs;
 import type { KafkaSinkConfig } from './config';
 
 export interface TopicInfo {

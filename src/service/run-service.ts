@@ -27,6 +27,8 @@ export async function runService(
       process.exit(0);
     }, config.shutdown_timeout_ms).unref();
   };
+  // Replace bin/cdc.js's early exit-on-signal handlers with the graceful shutdown.
+  process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 

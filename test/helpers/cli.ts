@@ -62,3 +62,24 @@ export function startCli(args: string[], env: Record<string, string> = {}) {
     },
   };
 }
+
+/**
+ * Runs `cdc <args>` in the background for the duration of `body`, then stops it with SIGTERM and
+ * requires a clean exit (0). If `body` fails, the service's stderr tail is added to the error so
+ * the cause is visible.
+ */
+export async function withCdcRun<T>(args: string[], body: (run: ReturnType<typeof startCli>) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+  const run = startCli(args, env);
+  let result: T;
+  try {
+    result = await body(run);
+  } catch (err) {
+    await run.stop();
+    const e = err as Error;
+    e.message = `${e.message}\n--- cdc run stderr (tail) ---\n${run.stderr.slice(-3000)}`;
+    throw e;
+  }
+  const code = await run.stop();
+  if (code !== 0) throw new Error(`cdc run exited ${code} on SIGTERM, expected 0\n${run.stderr.slice(-3000)}`);
+  return result;
+}

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import kafkajs, { type IHeaders, type Kafka as KafkaClient } from 'kafkajs';
+
+const { Kafka, logLevel } = kafkajs;
 
 export const KAFKA_BROKERS = (process.env.CDC_TEST_KAFKA ?? '127.0.0.1:9092').split(',');
 
@@ -12,7 +14,7 @@ export interface ConsumedMessage {
   headers: Record<string, string>;
 }
 
-export function testKafka(): Kafka {
+export function testKafka(): KafkaClient {
   return new Kafka({ clientId: 'cdc-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 }
 
@@ -34,9 +36,16 @@ export async function consumeAll(
   const kafka = testKafka();
   const admin = kafka.admin();
   await admin.connect();
-  const existing = new Set(await admin.listTopics());
+  // The service creates its topics on first write: with a condition to wait for, wait for them too.
+  const start = Date.now();
+  let present: string[] = [];
+  for (;;) {
+    const existing = new Set(await admin.listTopics());
+    present = topics.filter((t) => existing.has(t));
+    if (present.length === topics.length || !until || Date.now() - start > timeoutMs) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   await admin.disconnect();
-  const present = topics.filter((t) => existing.has(t));
   if (present.length === 0) return [];
   const consumer = kafka.consumer({ groupId: uniqueId('g'), sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const messages: ConsumedMessage[] = [];
@@ -57,7 +66,6 @@ export async function consumeAll(
         last = Date.now();
       },
     });
-    const start = Date.now();
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));
       if (until?.(messages)) break;

@@ -68,7 +68,7 @@ export async function runWorkload(db: TestDatabase, o: WorkloadOptions, stop?: A
         );
         if (multi && keys.every((k) => present.has(k))) {
           // One statement changing several rows.
-          const cases = keys.map((_, i) => `WHEN ${p(i * 2 + 1)} THEN ${p(i * 2 + 2)}`).join(' ');
+          const cases = keys.map((_, i) => `WHEN ${p(i * 2 + 1)} THEN (${p(i * 2 + 2)} + 0)`).join(' ');
           const params = keys.flatMap((k) => [k, versions.get(k)!]);
           const n = params.length;
           await exec(

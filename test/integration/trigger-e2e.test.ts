@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { runCli, startCli } from '../helpers/cli';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
+import { runCli, withCdcRun } from '../helpers/cli';
 import { assertValidEvent } from '../helpers/event-schema';
 
 /**
@@ -52,8 +52,7 @@ for (const dialect of DIALECTS) {
 
     test('run delivers inserts, updates, deletes (and TRUNCATE on PostgreSQL) with keys, images and order', async () => {
       const sid = uniqueId('e2e');
-      const run = startCli(['run', '--source', db.url, '--kafka', KAFKA_BROKERS.join(','), '--source-id', sid, '--schedule', '50ms']);
-      try {
+      await withCdcRun(['run', '--source', db.url, '--kafka', KAFKA_BROKERS.join(','), '--source-id', sid, '--schedule', '50ms'], async () => {
         const { q } = db;
         await db.exec(`INSERT INTO users (id, name, score) VALUES (1, 'ada', 12.50), (2, 'bob', 99999999.99)`);
         await db.exec(`UPDATE users SET name = 'ada lovelace' WHERE id = 1`);
@@ -121,9 +120,7 @@ for (const dialect of DIALECTS) {
         assert.equal(odd[0]!.value.table_name, db.qualified(weird));
         assert.deepEqual(odd[0]!.value.after_data, { Id: 1, 'Val ue': 'odd' });
         assert.equal(odd[0]!.key, '{"Id":1}');
-      } finally {
-        assert.equal(await run.stop(), 0, `graceful stop exits 0; stderr: ${run.stderr.slice(-2000)}`);
-      }
+      });
       const status = await cli('status', '--json');
       assert.equal(status.code, 0, status.stderr);
       const rows = JSON.parse(status.stdout) as { table: string; backlog: number; mode: string }[];
@@ -138,13 +135,8 @@ for (const dialect of DIALECTS) {
       await db.exec(`UPDATE users SET score = 2.00 WHERE id = 10`);
       await db.exec(`DELETE FROM users WHERE id = 10`);
       const sid = uniqueId('dbz');
-      const run = startCli(['run', '--source', db.url, '--kafka', KAFKA_BROKERS.join(','), '--source-id', sid, '--format', 'debezium', '--table', 'users']);
-      let msgs: ConsumedMessage[];
-      try {
-        msgs = await consumeAll([topic(sid, 'users')], { until: (m) => m.length >= 3, timeoutMs: 30_000 });
-      } finally {
-        assert.equal(await run.stop(), 0, run.stderr.slice(-2000));
-      }
+      const args = ['run', '--source', db.url, '--kafka', KAFKA_BROKERS.join(','), '--source-id', sid, '--format', 'debezium', '--table', 'users'];
+      const msgs = await withCdcRun(args, () => consumeAll([topic(sid, 'users')], { until: (m) => m.length >= 3, timeoutMs: 30_000 }));
       assert.deepEqual(msgs.map((m) => m.value.op), ['c', 'u', 'd']);
       assert.deepEqual(msgs[1]!.value.before, { id: 10, name: 'dee', score: '1.00' });
       assert.deepEqual(msgs[1]!.value.after, { id: 10, name: 'dee', score: '2.00' });
