@@ -13,7 +13,8 @@ export function createLogger(level: string): Logger {
       redact: { paths: ['password', '*.password', 'url', '*.url', 'connectionString', '*.connectionString'], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    pino.destination({ fd: 2, sync: false }),
+    // Synchronous: log volume is low, and the last lines before an exit must not be lost.
+    pino.destination({ fd: 2, sync: true }),
   );
 }
 

@@ -38,9 +38,11 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
   const databases: SourceDatabase[] = [];
   const metrics = new PrometheusMetrics();
   const server = config.metrics_port !== undefined ? await metrics.serve(config.metrics_port) : null;
+  let sink: Sink | null = null;
   try {
-    const sink = buildSink(config, logger);
-    await retryUntil('cannot open the sink', () => sink.open(), options.connectTimeoutMs);
+    sink = buildSink(config, logger);
+    const opened = sink;
+    await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
     const jobs: TableJob[] = [];
     for (const [sourceIndex, src] of config.sources.entries()) {
       const db =
@@ -80,7 +82,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
       },
     };
   } catch (err) {
-    await Promise.allSettled(databases.map((d) => d.close()));
+    await Promise.allSettled([...databases.map((d) => d.close()), sink?.close()]);
     server?.close();
     throw err;
   }

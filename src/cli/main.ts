@@ -31,3 +31,7 @@ try {
     process.exitCode = 1;
   }
 }
+
+// Every command has finished its own cleanup by now; a stray driver timer must not keep the
+// process (and a supervisor waiting for it) alive.
+process.exit(process.exitCode ?? 0);
