@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { TableRef } from '../../src/core/table-ref';
+import { qualifiedName } from '../../src/core/table-ref';
+
+/** cdc's own schema in the user's database. */
+export const CDC_SCHEMA = 'cdc';
+
+/** PostgreSQL's NAMEDATALEN − 1: longer identifiers are silently truncated, so we never produce one. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * Quotes an identifier for SQL text: always double-quoted with `"` doubled, so capitals, spaces,
+ * dots and SQL fragments in names stay part of the name. A NUL cannot be part of a PostgreSQL
+ * identifier and would end the string early in the server, so it is rejected.
+ */
+export function quoteIdent(name: string): string {
+  if (name.includes('\u0000')) throw new Error('identifier contains a NUL character');
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteTable(t: TableRef): string {
+  return `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+}
+
+/**
+ * `log_<sanitized>_<8 hex>`: readable for an operator looking into schema `cdc`, unique through the
+ * hash of the exact qualified name (`public.Users` and `public.users` differ), and always a plain
+ * lowercase identifier, so it is safe anywhere in a template (even inside the function body).
+ */
+export function logTableName(t: TableRef): string {
+  return derivedName('log', t);
+}
+
+/** The per-table trigger function in schema `cdc`, named like the log table. */
+export function triggerFunctionName(t: TableRef): string {
+  return derivedName('capture', t);
+}
+
+function derivedName(prefix: string, t: TableRef): string {
+  const q = qualifiedName(t);
+  const hash = createHash('sha1').update(q).digest('hex').slice(0, 8);
+  const room = MAX_IDENTIFIER_BYTES - prefix.length - hash.length - 2;
+  const sanitized = q
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, room)
+    .replace(/_+$/, '');
+  return sanitized ? `${prefix}_${sanitized}_${hash}` : `${prefix}_${hash}`;
+}
+
+/**
+ * 64-bit advisory-lock key for `purpose` on a table, as a decimal string for a `$1::bigint`
+ * parameter. Derived from a hash so any table name maps to a key; the purpose keeps install locks
+ * (per transaction) from colliding with the long-held per-source locks.
+ */
+export function advisoryKey(purpose: 'source' | 'install' | 'migrate', table = ''): string {
+  const h = createHash('sha1').update(`cdc:${purpose}:${table}`).digest();
+  return h.readBigInt64BE(0).toString();
+}
+
+/**
+ * Fills `{{placeholder}}` in a SQL template in one pass (a value is never re-scanned, so a table
+ * named `{{log_table}}` stays a name). Every value must already be a quoted identifier.
+ */
+export function renderTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const v = values[key];
+    if (v === undefined) throw new Error(`SQL template placeholder {{${key}}} has no value`);
+    return v;
+  });
+}

@@ -1,0 +1,41 @@
+import type { PGlite } from '@electric-sql/pglite';
+import { UserInputError } from '../../src/core/errors';
+import type { Logger } from '../../src/core/logger';
+import type { SourceDatabase } from '../../src/core/source-database';
+import { connectPool } from './connect';
+import { PostgresDatabase } from './database';
+import type { PgDriver } from './driver';
+import { pgliteDriver } from './pglite-driver';
+
+export type { PgDriver, PgQueryable, PgSession } from './driver';
+export { poolDriver } from './pool-driver';
+export { pgliteDriver } from './pglite-driver';
+
+/** A PostgreSQL database (13+) over node-postgres, from a `postgres://` or `postgresql://` URL. */
+export async function openPostgres(url: string, options: { logger?: Logger } = {}): Promise<SourceDatabase> {
+  const { driver, databaseName, defaultSchema } = await connectPool(url);
+  return new PostgresDatabase(driver, databaseName, defaultSchema, options.logger);
+}
+
+/** Any PgDriver (tests, PGlite, a pool the caller configured). */
+export async function openPostgresWith(driver: PgDriver, databaseName: string, options: { logger?: Logger } = {}): Promise<SourceDatabase> {
+  const { rows } = await driver.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  return new PostgresDatabase(driver, databaseName, rows[0]?.schema ?? 'public', options.logger);
+}
+
+/**
+ * The embedded demo database: `pglite://memory` (in memory), `pglite:///abs/dir` or
+ * `pglite://./rel/dir` (a data directory), or an already-created PGlite instance (then closing
+ * the SourceDatabase closes it too). The source_id defaults to `pglite`.
+ */
+export async function openPglite(target: string | PGlite, options: { logger?: Logger } = {}): Promise<SourceDatabase> {
+  let db: PGlite;
+  if (typeof target === 'string') {
+    const m = /^pglite:(?:\/\/)?(.*)$/i.exec(target);
+    if (!m) throw new UserInputError(`invalid PGlite URL ${JSON.stringify(target)}: expected pglite://memory or pglite://<data directory>`);
+    const dir = m[1] === '' || m[1] === 'memory' ? undefined : decodeURIComponent(m[1]!);
+    const { PGlite } = await import('@electric-sql/pglite');
+    db = new PGlite(dir);
+  } else db = target;
+  return openPostgresWith(await pgliteDriver(db), 'pglite', options);
+}

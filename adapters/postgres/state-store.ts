@@ -1,0 +1,100 @@
+import type { CaptureMode } from '../../src/core/change-event';
+import type { PgQueryable } from './driver';
+
+/** cdc.captured_tables: which tables have capture installed, and how. */
+export interface CapturedTableRow {
+  tableName: string;
+  schema: string;
+  name: string;
+  keyColumns: string[];
+  logTable: string;
+  generation: string;
+  definitionHash: string;
+  schemaVersion: number;
+  columnSignature: string | null;
+}
+
+// Arrays and uuids travel as JSON/text so pg and PGlite return the same shapes.
+const SELECT_CAPTURED = `
+  SELECT table_name, schema_name, relation_name, array_to_json(key_columns)::text AS key_columns,
+         log_table, generation::text AS generation, definition_hash, schema_version::int AS schema_version,
+         column_signature
+    FROM cdc.captured_tables`;
+
+function toRow(r: Record<string, unknown>): CapturedTableRow {
+  return {
+    tableName: String(r.table_name),
+    schema: String(r.schema_name),
+    name: String(r.relation_name),
+    keyColumns: JSON.parse(String(r.key_columns)) as string[],
+    logTable: String(r.log_table),
+    generation: String(r.generation),
+    definitionHash: String(r.definition_hash),
+    schemaVersion: Number(r.schema_version),
+    columnSignature: r.column_signature == null ? null : String(r.column_signature),
+  };
+}
+
+export async function getCaptured(q: PgQueryable, tableName: string): Promise<CapturedTableRow | null> {
+  const { rows } = await q.query(`${SELECT_CAPTURED} WHERE table_name = $1`, [tableName]);
+  return rows[0] ? toRow(rows[0]) : null;
+}
+
+export async function listCapturedRows(q: PgQueryable): Promise<CapturedTableRow[]> {
+  const { rows } = await q.query(`${SELECT_CAPTURED} ORDER BY table_name`);
+  return rows.map(toRow);
+}
+
+/** Insert or replace the registry row; schema_version survives a re-install. */
+export async function upsertCaptured(q: PgQueryable, row: Omit<CapturedTableRow, 'schemaVersion'>): Promise<void> {
+  await q.query(
+    `INSERT INTO cdc.captured_tables
+       (table_name, schema_name, relation_name, key_columns, log_table, generation, mode, installed_at,
+        definition_hash, column_signature)
+     VALUES ($1, $2, $3, $4::text[], $5, $6::uuid, 'trigger', now(), $7, $8)
+     ON CONFLICT (table_name) DO UPDATE SET
+       schema_name = EXCLUDED.schema_name, relation_name = EXCLUDED.relation_name,
+       key_columns = EXCLUDED.key_columns, log_table = EXCLUDED.log_table,
+       generation = EXCLUDED.generation, mode = 'trigger', installed_at = now(),
+       definition_hash = EXCLUDED.definition_hash,
+       schema_version = cdc.captured_tables.schema_version
+         + CASE WHEN cdc.captured_tables.column_signature IS DISTINCT FROM EXCLUDED.column_signature THEN 1 ELSE 0 END,
+       column_signature = EXCLUDED.column_signature`,
+    [row.tableName, row.schema, row.name, row.keyColumns, row.logTable, row.generation, row.definitionHash, row.columnSignature],
+  );
+}
+
+export async function deleteCaptured(q: PgQueryable, tableName: string): Promise<boolean> {
+  const r = await q.query('DELETE FROM cdc.captured_tables WHERE table_name = $1', [tableName]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Records the current column signature; returns the schema version, bumped if the columns changed. */
+export async function recordColumns(q: PgQueryable, tableName: string, signature: string): Promise<number | null> {
+  const { rows } = await q.query<{ v: number }>(
+    `UPDATE cdc.captured_tables
+        SET schema_version = schema_version + CASE WHEN column_signature IS NULL OR column_signature = $2 THEN 0 ELSE 1 END,
+            column_signature = $2
+      WHERE table_name = $1
+      RETURNING schema_version::int AS v`,
+    [tableName, signature],
+  );
+  return rows[0] ? Number(rows[0].v) : null;
+}
+
+/** Makes sure the checkpoint row exists (sequence reservations live there too). */
+export async function ensureCheckpointRow(q: PgQueryable, tableName: string, mode: CaptureMode): Promise<void> {
+  await q.query(
+    `INSERT INTO cdc.checkpoints (table_name, mode) VALUES ($1, $2)
+     ON CONFLICT (table_name) DO UPDATE SET mode = COALESCE(cdc.checkpoints.mode, EXCLUDED.mode)`,
+    [tableName, mode],
+  );
+}
+
+/** Uninstall: forget the position but keep seq_reserved, so sequence numbers never go backwards. */
+export async function clearCheckpoint(q: PgQueryable, tableName: string, mode: CaptureMode): Promise<void> {
+  await q.query(
+    `UPDATE cdc.checkpoints SET position = NULL, mode = NULL, updated_at = now() WHERE table_name = $1 AND mode = $2`,
+    [tableName, mode],
+  );
+}

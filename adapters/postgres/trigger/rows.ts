@@ -1,0 +1,37 @@
+import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
+import { eventTimestamp } from '../types/canonical';
+import type { DecodedImage } from '../types/jsonb-decoder';
+import type { LogRow } from './read-query';
+import { changeId, changePosition } from './position';
+
+const OPERATIONS: Record<string, Operation> = { I: 'INSERT', U: 'UPDATE', D: 'DELETE', T: 'TRUNCATE' };
+
+/** Maps one log row; `decode` turns an image's text into a canonical row (and may reload types). */
+export function toCapturedChange(
+  row: LogRow,
+  ctx: { generation: string; keyColumns: readonly string[]; decode: (image: string) => DecodedImage },
+): CapturedChange {
+  const operation = OPERATIONS[row.op];
+  if (!operation) throw new Error(`change log row ${row.id} has unknown op ${JSON.stringify(row.op)}`);
+  const before = row.before === null ? null : ctx.decode(row.before).row;
+  const after = row.after === null ? null : ctx.decode(row.after).row;
+  // The key of the row as it is after the change (UPDATE), or as it was (DELETE).
+  const keySource = after ?? before;
+  return {
+    operation,
+    before,
+    after,
+    primaryKey: keySource ? pickKey(keySource, ctx.keyColumns) : null,
+    timestamp: eventTimestamp(row.changed_at),
+    transactionId: row.txid,
+    changeId: changeId(ctx.generation, row.id),
+    position: changePosition(row.txid, row.id),
+    sourceExtra: { txid: row.txid, log_id: row.id },
+  };
+}
+
+function pickKey(row: Row, keyColumns: readonly string[]): Row {
+  const key: Row = {};
+  for (const k of keyColumns) key[k] = Object.hasOwn(row, k) ? row[k] : null;
+  return key;
+}

@@ -1,0 +1,202 @@
+import type { CapturedChange } from '../../../src/core/change-event';
+import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
+import { UserInputError } from '../../../src/core/errors';
+import type { Logger } from '../../../src/core/logger';
+import type { TableRef } from '../../../src/core/table-ref';
+import { qualifiedName } from '../../../src/core/table-ref';
+import type { PgDriver } from '../driver';
+import { findTable, loadColumns } from '../introspect';
+import type { SourceLocks } from '../locks';
+import type { CapturedTableRow } from '../state-store';
+import { getCaptured, recordColumns } from '../state-store';
+import { decodeJsonbImage, type DecodedImage } from '../types/jsonb-decoder';
+import type { PgType } from '../types/pg-type';
+import { ackBatch } from './ack-query';
+import { TriggerAck } from './position';
+import { readPage, takeSnapshot, type LogRow } from './read-query';
+import { toCapturedChange } from './rows';
+
+/** A read round: pages through the log under one snapshot until a short page. */
+interface Round {
+  snapshot: string;
+  /** Snapshot of the previous round, whose rows may still be unacknowledged (null after open). */
+  prev: string | null;
+  afterId: string;
+  columnsChecked: boolean;
+}
+
+/**
+ * Streams one table's change log (SPEC "Commit-order gaps"). Log ids come from a sequence at write
+ * time, so a plain `id > last` cursor skips rows of slow transactions. Instead reads go in rounds,
+ * each filtered by one `pg_current_snapshot()`:
+ *  - rows of transactions still open at the snapshot stay in the log for a later round;
+ *  - a later change to a row is written only after the earlier writer committed (row lock), so if
+ *    it is visible in a snapshot, the earlier one is too, and id order is per-row commit order;
+ *  - when a round ends, every log row visible in its snapshot has been emitted, so the next round
+ *    excludes those (`prev`) instead of waiting for their acks — reads keep overlapping with the
+ *    sink as the pipeline expects, and nothing is emitted twice in one session;
+ *  - ack deletes exactly a batch's rows; after a crash the next open starts a fresh round that
+ *    redelivers whatever is still in the log, with the same changeIds.
+ */
+export class TriggerSource implements ChangeSource {
+  readonly mode = 'trigger' as const;
+  private readonly name: string;
+  private info: CapturedTableRow | null = null;
+  private types = new Map<string, PgType>();
+  private version = 1;
+  private signature: string | null = null;
+  private readonly warned = new Set<string>();
+  private round: Round | null = null;
+  private lastSnapshot: string | null = null;
+  private ackChain: Promise<unknown> = Promise.resolve();
+  private state: 'new' | 'open' | 'closed' = 'new';
+
+  constructor(
+    readonly table: TableRef,
+    private readonly deps: { driver: PgDriver; locks: SourceLocks; logger: Logger; ready: () => Promise<void> },
+  ) {
+    this.name = qualifiedName(table);
+  }
+
+  async open(): Promise<void> {
+    if (this.state === 'open') return;
+    if (this.state === 'closed') throw new Error(`source for ${this.name} is closed`);
+    await this.deps.ready();
+    const info = await getCaptured(this.deps.driver, this.name);
+    if (!info) throw new UserInputError(`table ${this.name} has no trigger capture installed; run cdc install-triggers --table ${this.name} first`);
+    await this.deps.locks.ensure(this.name, this);
+    try {
+      this.info = info;
+      this.version = info.schemaVersion;
+      this.signature = info.columnSignature;
+      await this.reloadColumns();
+    } catch (err) {
+      await this.deps.locks.release(this.name, this);
+      throw err;
+    }
+    this.round = null;
+    this.lastSnapshot = null;
+    this.state = 'open';
+  }
+
+  async read(maxChanges: number): Promise<ChangeBatch> {
+    const info = this.requireOpen();
+    if (!Number.isSafeInteger(maxChanges) || maxChanges < 1) throw new Error(`read(${maxChanges}): need a positive batch size`);
+    if (await this.deps.locks.ensure(this.name, this)) {
+      // The lock's connection was lost and no one else took the table meanwhile. The round state
+      // stays valid: rows another process may have acknowledged in between are simply gone.
+      this.deps.logger.warn({ table: this.name }, 'capture lock connection was lost; lock taken again');
+    }
+    const round = this.round ?? { snapshot: await takeSnapshot(this.deps.driver), prev: this.lastSnapshot, afterId: '0', columnsChecked: false };
+    this.round = round;
+    const rows = await readPage(this.deps.driver, info.logTable, round.afterId, round.snapshot, round.prev, maxChanges);
+    if (rows.length > 0 && !round.columnsChecked) {
+      // Once per round: an ALTER TABLE since the last round changes types or the schema version.
+      await this.reloadColumns();
+      round.columnsChecked = true;
+    }
+    const changes = await this.decode(rows, info);
+    // State moves only after everything above succeeded, so a failed read is simply retried.
+    const fromId = round.afterId;
+    if (rows.length < maxChanges) {
+      this.round = null;
+      this.lastSnapshot = round.snapshot;
+    } else round.afterId = rows[rows.length - 1]!.id;
+    if (rows.length === 0) return { changes, ack: new TriggerAck(this, null) };
+    const last = rows[rows.length - 1]!;
+    const lastChange = changes[changes.length - 1]!;
+    return {
+      changes,
+      ack: new TriggerAck(this, {
+        snapshot: round.snapshot,
+        prev: round.prev,
+        fromId,
+        toId: last.id,
+        last: { snapshot: round.snapshot, log_id: last.id, txid: last.txid, changed_at: lastChange.timestamp },
+      }),
+    };
+  }
+
+  async ack(token: AckToken): Promise<void> {
+    const info = this.requireOpen();
+    if (!(token instanceof TriggerAck) || token.owner !== this) throw new Error(`ack token does not belong to the source of ${this.name}`);
+    const batch = token.batch;
+    if (!batch) return;
+    const run = this.ackChain.catch(() => undefined).then(() => ackBatch(this.deps.driver, info.logTable, this.name, batch));
+    this.ackChain = run;
+    await run;
+  }
+
+  schemaVersion(): number {
+    return this.version;
+  }
+
+  async close(): Promise<void> {
+    if (this.state !== 'open') {
+      this.state = 'closed';
+      return;
+    }
+    this.state = 'closed';
+    await this.ackChain.catch(() => undefined);
+    await this.deps.locks.release(this.name, this);
+  }
+
+  private async decode(rows: LogRow[], info: CapturedTableRow): Promise<CapturedChange[]> {
+    let reloaded = false;
+    let unknown: string[] | null = null;
+    const decodeImage = (text: string): DecodedImage => {
+      const d = decodeJsonbImage(this.types, text);
+      if (d.unknownColumns.length > 0) unknown = d.unknownColumns;
+      if (d.invalidColumns.length > 0) this.warnInvalid(d.invalidColumns);
+      return d;
+    };
+    const out: CapturedChange[] = [];
+    for (const row of rows) {
+      const ctx = { generation: info.generation, keyColumns: info.keyColumns, decode: decodeImage };
+      let change = toCapturedChange(row, ctx);
+      if (unknown && !reloaded) {
+        // A column we have no type for: the table was altered. Reload once and decode again.
+        this.deps.logger.info({ table: this.name, columns: unknown }, 'row image has new columns; reloading column types');
+        await this.reloadColumns();
+        reloaded = true;
+        change = toCapturedChange(row, ctx);
+      }
+      unknown = null;
+      out.push(change);
+    }
+    return out;
+  }
+
+  private async reloadColumns(): Promise<void> {
+    const table = await findTable(this.deps.driver, this.table);
+    if (!table) {
+      // Dropped while captured: keep draining what the log holds with the types we had.
+      this.deps.logger.warn({ table: this.name }, 'captured table no longer exists; draining its change log');
+      return;
+    }
+    const { columns, signature } = await loadColumns(this.deps.driver, table.oid);
+    this.types = new Map(columns.map((c) => [c.name, c.type]));
+    if (signature === this.signature) return;
+    const version = await recordColumns(this.deps.driver, this.name, signature);
+    this.signature = signature;
+    if (version !== null && version !== this.version) {
+      this.deps.logger.info({ table: this.name, schemaVersion: version }, 'table columns changed; new schema version');
+      this.version = version;
+    }
+  }
+
+  private warnInvalid(columns: string[]): void {
+    const key = columns.join(',');
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.deps.logger.warn(
+      { table: this.name, columns },
+      'column values did not match their declared type; sent as plain JSON (report this: the type mapping misses a case)',
+    );
+  }
+
+  private requireOpen(): CapturedTableRow {
+    if (this.state !== 'open' || !this.info) throw new Error(`source for ${this.name} is not open`);
+    return this.info;
+  }
+}

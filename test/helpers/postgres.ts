@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from '../../src/core/logger';
+
+/** The server the integration tests use; override with CDC_TEST_PG_URL. */
+export const PG_ADMIN_URL = process.env.CDC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** A plain client on the test database, for the test's own writes and checks. */
+  client(settings?: string): Promise<pg.Client>;
+  drop(): Promise<void>;
+}
+
+/** A fresh throwaway database per test file (graphile-worker style), dropped with FORCE at the end. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `cdc_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const clients: pg.Client[] = [];
+  return {
+    name,
+    url: url.toString(),
+    async client(settings) {
+      const c = new pg.Client({ connectionString: url.toString() });
+      await c.connect();
+      if (settings) await c.query(settings);
+      clients.push(c);
+      return c;
+    },
+    async drop() {
+      await Promise.allSettled(clients.map((c) => c.end()));
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      try {
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
+
+/** Collects warnings so tests can assert on them; debug/info are dropped. */
+export function testLogger(): Logger & { warnings: unknown[] } {
+  const warnings: unknown[] = [];
+  const logger = {
+    warnings,
+    debug() {},
+    info() {},
+    warn(obj: object, msg?: string) {
+      warnings.push({ ...obj, msg });
+    },
+    error(obj: object, msg?: string) {
+      warnings.push({ ...obj, msg });
+    },
+    child() {
+      return logger;
+    },
+  };
+  return logger;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
