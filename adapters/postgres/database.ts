@@ -45,6 +45,10 @@ export class PostgresDatabase implements SourceDatabase {
     return this.migrated;
   }
 
+  async checkInstall(table: TableRef, options: InstallOptions): Promise<void> {
+    await checkInstallable(this.driver, table, options);
+  }
+
   async install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
     await checkInstallable(this.driver, table, options); // before migrate: bad input creates nothing
     await this.migrate();

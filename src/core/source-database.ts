@@ -40,6 +40,12 @@ export interface SourceDatabase {
   readonly defaultSchema: string;
   /** Creates or upgrades cdc's own objects (migrations/<dialect>); idempotent, safe concurrently. */
   migrate(): Promise<void>;
+  /**
+   * Validates everything `install` would check (table exists, key, privileges) and changes
+   * nothing, so a multi-table install can refuse bad input before touching any table.
+   */
+  checkInstall(table: TableRef, options: InstallOptions): Promise<void>;
+  /** Creates cdc's own objects first if needed (after validating); idempotent. */
   install(table: TableRef, options: InstallOptions): Promise<InstallResult>;
   /** Removes the table's triggers and change log; true if there was anything to remove. */
   uninstall(table: TableRef): Promise<boolean>;

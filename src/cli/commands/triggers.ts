@@ -19,7 +19,8 @@ export function registerInstallTriggers(program: Command): void {
         const tables = parseTables(opts.table, db.defaultSchema);
         const keyColumns = opts.keyColumns?.split(',').map((c) => c.trim()).filter(Boolean);
         if (keyColumns && tables.length > 1) throw new UserInputError('--key-columns applies to one table at a time');
-        await db.migrate();
+        // All tables are checked before any is installed: bad input changes nothing.
+        for (const table of tables) await db.checkInstall(table, { keyColumns });
         for (const table of tables) {
           const result = await db.install(table, { keyColumns });
           const what = result.changed ? 'installed' : 'already installed';
@@ -41,7 +42,6 @@ export function registerUninstallTriggers(program: Command): void {
       const db = await openSourceDatabase(requireSource(opts.source));
       try {
         const tables = parseTables(opts.table, db.defaultSchema);
-        await db.migrate();
         for (const table of tables) {
           const removed = await db.uninstall(table);
           process.stdout.write(`${removed ? 'uninstalled' : 'was not installed'}: ${qualifiedName(table)}\n`);

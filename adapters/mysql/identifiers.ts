@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { UserInputError } from '../../src/core/errors';
+import { qualifiedName, type TableRef } from '../../src/core/table-ref';
+
+/** MySQL's identifier limit for tables, triggers, columns and user-level lock names. */
+export const MAX_IDENTIFIER = 64;
+
+/**
+ * A backtick-quoted identifier. Backticks are doubled; everything else (quotes, spaces, `;`, `--`)
+ * is inert inside backticks, so a name like ``We``ird; DROP TABLE x; --`` stays one identifier.
+ */
+export function quoteIdent(name: string): string {
+  if (name.length === 0) throw new UserInputError('an identifier must not be empty');
+  if (name.includes('\u0000')) throw new UserInputError(`identifier ${JSON.stringify(name)} contains a NUL character`);
+  return '`' + name.replaceAll('`', '``') + '`';
+}
+
+/** `schema`.`table` */
+export function quoteTable(t: TableRef): string {
+  return `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+}
+
+/**
+ * A string literal that means the same under every sql_mode: plain printable ASCII without
+ * backslashes is written as '…' with quotes doubled; anything else as a hex literal converted to
+ * utf8mb4, because a backslash means different things with and without NO_BACKSLASH_ESCAPES and
+ * the trigger keeps the sql_mode it was created with.
+ */
+export function sqlString(value: string): string {
+  if (/^[\x20-\x5b\x5d-\x7e]*$/.test(value)) return `'${value.replaceAll("'", "''")}'`;
+  return `CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4)`;
+}
+
+function hash(text: string): string {
+  return createHash('sha1').update(text, 'utf8').digest('hex');
+}
+
+/** Lower-case [a-z0-9_] rendering of a table name, for readable object names. */
+export function sanitize(name: string, max: number): string {
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
+  return s.slice(0, max).replace(/_$/, '') || 't';
+}
+
+export interface CdcObjectNames {
+  /** The change-log table, in the captured table's schema. */
+  logTable: string;
+  triggers: { insert: string; update: string; delete: string };
+  /** GET_LOCK name held while a source drains the table (server-wide, hence the schema in the hash). */
+  drainLock: string;
+}
+
+/**
+ * Names of the objects cdc creates for one table: `cdc_log_<sanitized>_<8 hex of sha1(db.table)>`
+ * and `cdc_ai_/cdc_au_/cdc_ad_` triggers. The hash keeps names unique when sanitizing folds two
+ * tables together (`Users` and `users`, `a b` and `a_b`); the sanitized part keeps them readable.
+ * Every name fits MySQL's 64-character limit.
+ */
+export function cdcObjectNames(table: TableRef): CdcObjectNames {
+  const h = hash(qualifiedName(table));
+  const base = `${sanitize(table.name, MAX_IDENTIFIER - 'cdc_log__'.length - 8)}_${h.slice(0, 8)}`;
+  return {
+    logTable: `cdc_log_${base}`,
+    triggers: { insert: `cdc_ai_${base}`, update: `cdc_au_${base}`, delete: `cdc_ad_${base}` },
+    drainLock: `cdc_drain_${h}`,
+  };
+}
+
+/** GET_LOCK name serialising migrations of one database's cdc objects. */
+export function migrationLockName(database: string): string {
+  return `cdc_migrate_${hash(database)}`;
+}
+
+/** True for cdc's own tables, which must never be captured themselves. */
+export function isCdcObject(name: string): boolean {
+  return /^cdc_(log_|migrations$|captured_tables$|checkpoints$)/.test(name);
+}

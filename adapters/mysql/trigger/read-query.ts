@@ -1,0 +1,69 @@
+import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
+import { FatalCaptureError } from '../../../src/core/errors';
+import type { MysqlQueryable } from '../driver';
+import { decodeImage } from '../types/image-decoder';
+import { changeIdOf, changePosition } from './position';
+
+export interface LogRow {
+  id: string;
+  op: string;
+  trx_id: string | null;
+  changed_at: string;
+  before_image: string | null;
+  after_image: string | null;
+}
+
+/**
+ * One page of the change log, inside the round's consistent-snapshot transaction (source.ts).
+ * A primary-key range scan in id order; a consistent read takes no locks, so it never waits for
+ * writers and writers never wait for it. The id is bound through CAST: a quoted number compared
+ * with a BIGINT UNSIGNED column would otherwise be compared as a double.
+ */
+export async function readLogPage(q: MysqlQueryable, logRef: string, afterId: bigint, limit: number): Promise<LogRow[]> {
+  return q.rows<LogRow>(
+    `SELECT id, op, trx_id, changed_at, before_image, after_image FROM ${logRef}
+      WHERE id > CAST(? AS UNSIGNED) ORDER BY id LIMIT ?`,
+    [afterId.toString(), limit],
+  );
+}
+
+const OPERATIONS: Record<string, Operation> = { I: 'INSERT', U: 'UPDATE', D: 'DELETE' };
+
+export interface ChangeContext {
+  table: string;
+  generation: string;
+  keyColumns: readonly string[];
+}
+
+/** A log row → CapturedChange. A row that cannot be decoded stops the table rather than being skipped. */
+export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChange {
+  const id = BigInt(row.id);
+  const operation = OPERATIONS[row.op];
+  try {
+    if (!operation) throw new Error(`unknown op ${JSON.stringify(row.op)}`);
+    const before = row.before_image === null ? null : decodeImage(row.before_image);
+    const after = row.after_image === null ? null : decodeImage(row.after_image);
+    return {
+      operation,
+      before,
+      after,
+      primaryKey: keyOf(operation === 'DELETE' ? before : after, ctx.keyColumns),
+      // changed_at is UTC_TIMESTAMP(6), printed as DATETIME(6).
+      timestamp: `${row.changed_at.replace(' ', 'T')}Z`,
+      transactionId: row.trx_id,
+      changeId: changeIdOf(ctx.generation, id),
+      position: changePosition(id),
+      sourceExtra: { log_id: row.id, trx_id: row.trx_id },
+    };
+  } catch (err) {
+    throw new FatalCaptureError(`cannot decode change log row ${row.id} of ${ctx.table}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The key of a change: from the new image, or the old one for DELETE (an UPDATE may change the key). */
+function keyOf(image: Row | null, keyColumns: readonly string[]): Row | null {
+  if (!image) return null;
+  const key: Row = {};
+  for (const c of keyColumns) key[c] = image[c] ?? null;
+  return key;
+}

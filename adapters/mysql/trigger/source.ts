@@ -1,0 +1,214 @@
+import type { CaptureMode } from '../../../src/core/change-event';
+import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
+import { UserInputError } from '../../../src/core/errors';
+import type { Logger } from '../../../src/core/logger';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
+import type { MysqlDriver, MysqlSession } from '../driver';
+import { TableBusyError } from '../errors';
+import { cdcObjectNames, quoteIdent } from '../identifiers';
+import { getCaptured, saveCheckpoint, type CapturedTable } from '../state-store';
+import { deleteRanges, remainingRanges } from './ack-query';
+import { LongTransactionAlarm } from './long-transactions';
+import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position';
+import { readLogPage, toCapturedChange } from './read-query';
+
+export interface TriggerSourceOptions {
+  /** Warn when an open write transaction is older than this (it holds its changes back). */
+  longTransactionWarnSeconds: number;
+  /** A round's read view is closed after this long even with rows left, so purge is not held back. */
+  maxRoundMs: number;
+  /** How long read() waits for outstanding acks before it answers "nothing ready right now". */
+  ackWaitMs: number;
+}
+
+/**
+ * Streams one table's change log (docs/mysql-trigger.md, "Reading").
+ *
+ * Reads happen in rounds. A round is one consistent-snapshot transaction on a dedicated
+ * connection, paged `WHERE id > last ORDER BY id`; a short page ends it. Ids are assigned at
+ * write time, not commit time, so a slow transaction's rows can sit below ids already read: they
+ * are simply not in this round's snapshot and stay in the log, and the next round — which starts
+ * again from the lowest id — finds them. Nothing is skipped, so no gap ever has to be closed by a
+ * timeout. Per-row order holds because a second change to a row waits for the first one's commit
+ * (row lock): if the later change is in a snapshot, so is the earlier one, with a smaller id.
+ *
+ * Acked rows are deleted (exactly the emitted ids), so the log holds only undelivered changes and
+ * a restart redelivers whatever is left, with the same changeIds. A new round must not start while
+ * batches of the previous one are unacknowledged — it would deliver them again — so read() waits
+ * for outstanding acks first (bounded by ackWaitMs, then it returns an empty batch).
+ *
+ * The dedicated connection also holds GET_LOCK(drain lock) for as long as the source is open, so
+ * two processes never drain one table.
+ */
+export class MysqlTriggerSource implements ChangeSource {
+  readonly mode: CaptureMode = 'trigger';
+  private readonly name: string;
+  private readonly lockName: string;
+  private session: MysqlSession | null = null;
+  private captured: CapturedTable | null = null;
+  private logRef = '';
+  private round: { afterId: bigint; startedAt: number } | null = null;
+  private readonly outstanding = new Set<TriggerAckToken>();
+  private ackWaiters: Array<() => void> = [];
+  private readonly alarm: LongTransactionAlarm;
+  private registryReadAt = 0;
+  private closed = false;
+
+  constructor(
+    private readonly driver: MysqlDriver,
+    readonly table: TableRef,
+    private readonly logger: Logger,
+    private readonly options: TriggerSourceOptions,
+  ) {
+    this.name = qualifiedName(table);
+    this.lockName = cdcObjectNames(table).drainLock;
+    this.alarm = new LongTransactionAlarm(logger, this.name, options.longTransactionWarnSeconds);
+  }
+
+  async open(): Promise<void> {
+    const captured = await getCaptured(this.driver, this.name);
+    if (!captured) throw new UserInputError(`${this.name} is not installed for trigger capture; run cdc install-triggers --table ${this.name}`);
+    this.captured = captured;
+    this.registryReadAt = Date.now();
+    this.logRef = `${quoteIdent(this.table.schema)}.${quoteIdent(captured.logTable)}`;
+    await this.connect();
+  }
+
+  schemaVersion(): number {
+    return this.captured?.schemaVersion ?? 1;
+  }
+
+  async read(maxChanges: number): Promise<ChangeBatch> {
+    if (!this.captured) throw new Error('read() called before open()');
+    if (!Number.isSafeInteger(maxChanges) || maxChanges < 1) throw new Error(`maxChanges must be a positive integer, got ${maxChanges}`);
+    if (!this.round) {
+      if (this.outstanding.size > 0 && !(await this.acksSettled(this.options.ackWaitMs))) return emptyBatch();
+      if (this.closed) return emptyBatch();
+      const session = await this.connect();
+      await this.alarm.check(session).catch((err) => this.logger.debug({ table: this.name, err: String(err) }, 'long-transaction check failed'));
+      await this.refreshRegistry();
+      await session.exec('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      this.round = { afterId: 0n, startedAt: Date.now() };
+    }
+    const round = this.round;
+    const captured = this.captured;
+    try {
+      const rows = await readLogPage(this.session!, this.logRef, round.afterId, maxChanges);
+      const ctx = { table: this.name, generation: captured.generation, keyColumns: captured.keyColumns };
+      const changes = rows.map((row) => toCapturedChange(row, ctx));
+      const ids = rows.map((r) => BigInt(r.id));
+      if (ids.length > 0) round.afterId = ids[ids.length - 1]!;
+      if (rows.length < maxChanges || Date.now() - round.startedAt >= this.options.maxRoundMs) await this.endRound();
+      if (changes.length === 0) return emptyBatch();
+      const token = ackToken(ids);
+      this.outstanding.add(token);
+      return { changes, ack: token };
+    } catch (err) {
+      await this.abandonRound();
+      throw err;
+    }
+  }
+
+  async ack(token: AckToken): Promise<void> {
+    if (!isTriggerAckToken(token)) throw new Error('ack token was not produced by the MySQL trigger source');
+    if (token.count === 0 || !this.outstanding.has(token)) return;
+    const retry = token.attempted;
+    token.attempted = true;
+    await this.driver.transaction(async (q) => {
+      const ranges = retry ? await remainingRanges(q, this.logRef, token.ranges) : token.ranges;
+      const deleted = await deleteRanges(q, this.logRef, ranges);
+      if (!retry && deleted !== token.count) {
+        this.logger.warn({ table: this.name, expected: token.count, deleted }, 'some acknowledged change-log rows were already gone');
+      }
+      await saveCheckpoint(q, this.name, checkpointPosition(token.lastId!, new Date()));
+    });
+    this.outstanding.delete(token);
+    if (this.outstanding.size === 0) this.wakeAckWaiters();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wakeAckWaiters();
+    this.round = null;
+    const session = this.session;
+    this.session = null;
+    // Closing the connection rolls back the round and releases the drain lock.
+    if (session) await session.close();
+  }
+
+  /**
+   * A re-install while we run (ALTER TABLE, then install-triggers) bumps the schema version or the
+   * key; pick it up between rounds, at most every 10 s, so events carry it without a restart. A new
+   * generation means the log was re-created (someone dropped it): adopting it here, with nothing
+   * outstanding, keeps change ids of the old and the new log apart.
+   */
+  private async refreshRegistry(): Promise<void> {
+    if (Date.now() - this.registryReadAt < 10_000) return;
+    this.registryReadAt = Date.now();
+    const latest = await getCaptured(this.driver, this.name);
+    if (!latest) return;
+    this.captured = latest;
+    this.logRef = `${quoteIdent(this.table.schema)}.${quoteIdent(latest.logTable)}`;
+  }
+
+  /** The dedicated session, reconnecting (and re-taking the drain lock) after it was lost. */
+  private async connect(): Promise<MysqlSession> {
+    if (this.closed) throw new Error(`the source of ${this.name} is closed`);
+    if (this.session && !this.session.lost) return this.session;
+    if (this.session) await this.session.close().catch(() => undefined);
+    this.session = null;
+    const session = await this.driver.dedicated();
+    try {
+      const [lock] = await session.rows<{ got: number | string | null; holder: number | string | null }>(
+        'SELECT GET_LOCK(?, 0) AS got, IS_USED_LOCK(?) AS holder',
+        [this.lockName, this.lockName],
+      );
+      if (Number(lock?.got) !== 1) {
+        throw new TableBusyError(`${this.name} is already being drained by another cdc process (MySQL connection ${lock?.holder ?? '?'})`);
+      }
+      await session.exec('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    this.session = session;
+    return session;
+  }
+
+  private async endRound(): Promise<void> {
+    this.round = null;
+    await this.session!.exec('COMMIT');
+  }
+
+  /** After a failed read: drop the round; a broken connection is replaced on the next read. */
+  private async abandonRound(): Promise<void> {
+    this.round = null;
+    const session = this.session;
+    if (session && !session.lost) await session.exec('ROLLBACK').catch(() => undefined);
+  }
+
+  private acksSettled(timeoutMs: number): Promise<boolean> {
+    if (this.outstanding.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(this.outstanding.size === 0);
+      };
+      const timer = setTimeout(() => {
+        this.ackWaiters = this.ackWaiters.filter((w) => w !== done);
+        resolve(this.outstanding.size === 0);
+      }, timeoutMs);
+      this.ackWaiters.push(done);
+    });
+  }
+
+  private wakeAckWaiters(): void {
+    const waiters = this.ackWaiters;
+    this.ackWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+function emptyBatch(): ChangeBatch {
+  return { changes: [], ack: ackToken([]) };
+}

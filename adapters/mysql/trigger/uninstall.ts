@@ -1,0 +1,51 @@
+import { UserInputError } from '../../../src/core/errors';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
+import { ddlError } from '../errors';
+import { cdcObjectNames, quoteIdent } from '../identifiers';
+import { forgetCaptured, getCaptured } from '../state-store';
+import { tableExists, type InstallContext } from './install';
+
+/**
+ * Removes capture from one table: triggers first (capture stops), then the change log, then the
+ * registry row and checkpoint position; each step is idempotent, so a failed uninstall can simply
+ * be re-run. The user's table and data are never touched. Refuses while a `cdc run` drains the
+ * table (it holds the drain lock): dropping the log under it would fail its reads.
+ * Returns false when there was nothing to remove.
+ */
+export async function uninstallTrigger(ctx: InstallContext, table: TableRef): Promise<boolean> {
+  const name = qualifiedName(table);
+  const names = cdcObjectNames(table);
+  const registry = await getCaptured(ctx.driver, name);
+  const logTable = registry?.logTable ?? names.logTable;
+  const triggerNames = [names.triggers.insert, names.triggers.update, names.triggers.delete];
+  const existingTriggers = await ctx.driver.rows<{ name: string }>(
+    `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME IN (?, ?, ?)`,
+    [table.schema, ...triggerNames],
+  );
+  const logExists = await tableExists(ctx.driver, table.schema, logTable);
+  if (!registry && !logExists && existingTriggers.length === 0) return false;
+
+  const session = await ctx.driver.dedicated();
+  try {
+    const [lock] = await session.rows<{ got: number | string | null; holder: number | string | null }>(
+      'SELECT GET_LOCK(?, 0) AS got, IS_USED_LOCK(?) AS holder',
+      [names.drainLock, names.drainLock],
+    );
+    if (Number(lock?.got) !== 1) {
+      throw new UserInputError(`${name} is being drained by a running cdc process (connection ${lock?.holder}); stop it before uninstalling`);
+    }
+    try {
+      await session.exec(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(ctx.ddlLockWaitSeconds))}`);
+      for (const t of existingTriggers) await session.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(table.schema)}.${quoteIdent(t.name)}`);
+      await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(table.schema)}.${quoteIdent(logTable)}`);
+      await forgetCaptured(session, name);
+    } finally {
+      if (!session.lost) await session.rows('SELECT RELEASE_LOCK(?) AS released', [names.drainLock]);
+    }
+    return true;
+  } catch (err) {
+    throw err instanceof UserInputError ? err : ddlError(err, name);
+  } finally {
+    await session.close();
+  }
+}
