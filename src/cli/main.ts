@@ -4,6 +4,7 @@ import { redactSecrets } from '../logging';
 import { registerInstallTriggers, registerUninstallTriggers } from './commands/triggers';
 import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
+import { registerUpgrade } from './commands/upgrade';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
@@ -18,6 +19,7 @@ registerInstallTriggers(program);
 registerUninstallTriggers(program);
 registerRun(program);
 registerStatus(program);
+registerUpgrade(program);
 
 try {
   await program.parseAsync(process.argv);

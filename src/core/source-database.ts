@@ -1,3 +1,4 @@
+import type { CaptureMode } from './change-event';
 import type { ChangeSource, TableStatus } from './change-source';
 import type { SequenceStore } from './checkpoint-store';
 import type { TableRef } from './table-ref';
@@ -17,11 +18,22 @@ export interface InstallResult {
   keyColumns: string[];
 }
 
+export interface UpgradeResult {
+  table: string;
+  from: CaptureMode;
+  to: CaptureMode;
+  /**
+   * 'requested': a running `cdc run` performs the switch at an exact boundary;
+   * 'done': nothing was streaming the table, so the switch took effect at once.
+   */
+  state: 'requested' | 'done';
+}
+
 export interface CapturedTableInfo {
   table: TableRef;
   qualifiedName: string;
   keyColumns: string[];
-  mode: 'trigger';
+  mode: CaptureMode;
 }
 
 /**
@@ -49,6 +61,12 @@ export interface SourceDatabase {
   install(table: TableRef, options: InstallOptions): Promise<InstallResult>;
   /** Removes the table's triggers and change log; true if there was anything to remove. */
   uninstall(table: TableRef): Promise<boolean>;
+  /**
+   * Moves a captured table to another capture mode (trigger ↔ wal/binlog) with an exact boundary:
+   * every change is emitted exactly once across the switch, in order per row. Validates the server
+   * settings first (one-line UserInputError, nothing changed). Absent where only triggers exist.
+   */
+  upgrade?(table: TableRef, to: CaptureMode): Promise<UpgradeResult>;
   listCaptured(): Promise<CapturedTableInfo[]>;
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource;
   status(): Promise<TableStatus[]>;

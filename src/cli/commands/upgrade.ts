@@ -1,0 +1,31 @@
+import { Command, Option } from 'commander';
+import type { CaptureMode } from '../../core/change-event';
+import { UserInputError } from '../../core/errors';
+import { qualifiedName } from '../../core/table-ref';
+import { openSourceDatabase } from '../../sources/open-source-database';
+import { parseTables, requireSource, sourceOption, tableOption } from '../options';
+
+const TARGETS = ['trigger', 'wal', 'binlog'] as const;
+
+export function registerUpgrade(program: Command): void {
+  program
+    .command('upgrade')
+    .description('move a table between trigger and log-based capture (wal, binlog) with no gap and no duplicate')
+    .addOption(sourceOption())
+    .addOption(tableOption(true))
+    .addOption(new Option('--to <mode>', 'capture mode to switch to').choices(TARGETS).makeOptionMandatory().env('CDC_UPGRADE_TO'))
+    .action(async (opts: { source?: string; table: string; to: CaptureMode }) => {
+      const db = await openSourceDatabase(requireSource(opts.source));
+      try {
+        if (!db.upgrade) throw new UserInputError(`${db.dialect} sources support trigger capture only`);
+        const tables = parseTables(opts.table, db.defaultSchema);
+        for (const table of tables) {
+          const r = await db.upgrade(table, opts.to);
+          const how = r.state === 'done' ? 'switched' : 'switch requested; the running cdc run performs it';
+          process.stdout.write(`${qualifiedName(table)}: ${r.from} -> ${r.to} (${how})\n`);
+        }
+      } finally {
+        await db.close();
+      }
+    });
+}
