@@ -53,7 +53,7 @@ export async function startEmbeddedDemo(logger: Logger, stopService: AbortContro
     } else if (n % 3 === 1) {
       await pg.query(`UPDATE users SET balance = balance + 10.01, updated_at = now() WHERE id = (SELECT max(id) FROM users)`);
     } else {
-      await pg.query(`DELETE FROM users WHERE id = (SELECT min(id) FROM users) AND (SELECT count(*) FROM users) > 2`);
+      await pg.query(`DELETE FROM users WHERE id = (SELECT min(id) FROM users) AND (SELECT count(*) FROM users) > 1`);
     }
   };
   const writer = (async () => {
