@@ -12,11 +12,32 @@ export function readConfigFile(path: string): unknown {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  let parsed: unknown;
   try {
-    return YAML.parse(text) ?? {};
+    parsed = YAML.parse(text) ?? {};
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
   }
+  return expandEnv(parsed, process.env, path, []);
+}
+
+/**
+ * `${NAME}` inside a string value is replaced by the environment variable NAME, so passwords stay
+ * out of config files. An unset variable is an error naming the key, never an empty password.
+ */
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, origin: string, path: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) throw new ConfigError(`config file ${origin}: key "${path.join('.')}" uses \${${name}}, which is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, origin, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, origin, [...path, k])]));
+  }
+  return value;
 }
 
 /** Validates once at start-up; the error names the key and, for choices, the allowed values. */

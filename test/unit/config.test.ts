@@ -32,3 +32,10 @@ test('schedules: durations for sub-second polling, cron otherwise', () => {
   assert.equal(parseSchedule('0ms'), null);
   assert.equal(parseSchedule('every minute'), null);
 });
+
+test('${VAR} in config strings comes from the environment; an unset one names the key', async () => {
+  const { expandEnv } = await import('../../src/config/load');
+  const raw = { sources: [{ url: 'mysql://cdc:${DB_PASS}@db/legacy' }], n: 3 };
+  assert.deepEqual(expandEnv(raw, { DB_PASS: 's3cret' }, 'cdc.yaml', []), { sources: [{ url: 'mysql://cdc:s3cret@db/legacy' }], n: 3 });
+  assert.throws(() => expandEnv(raw, {}, 'cdc.yaml', []), /key "sources\.0\.url" uses \$\{DB_PASS\}, which is not set/);
+});
