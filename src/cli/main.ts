@@ -5,6 +5,7 @@ import { registerInstallTriggers, registerUninstallTriggers } from './commands/t
 import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
 import { registerUpgrade } from './commands/upgrade';
+import { registerReplay } from './commands/replay';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
@@ -20,6 +21,7 @@ registerUninstallTriggers(program);
 registerRun(program);
 registerStatus(program);
 registerUpgrade(program);
+registerReplay(program);
 
 try {
   await program.parseAsync(process.argv);
