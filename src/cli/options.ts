@@ -4,7 +4,7 @@ import { parseTableRef, splitTableList, type TableRef } from '../core/table-ref'
 
 /** Flags shared by several commands, each with its environment variable. */
 export const sourceOption = () =>
-  new Option('--source <url>', 'source database: postgres://…, mysql://… (MariaDB too)').env('CDC_SOURCE_URL');
+  new Option('--source <url>', 'source database: postgres://…, mysql://… (MariaDB too), mongodb://…').env('CDC_SOURCE_URL');
 
 export const tableOption = (required: boolean) => {
   const o = new Option('--table <tables>', 'table(s), comma-separated, optionally schema-qualified (public.users)').env('CDC_TABLES');

@@ -4,7 +4,7 @@ import type { SequenceStore } from './checkpoint-store';
 import type { TableRef } from './table-ref';
 import type { Logger } from './logger';
 
-export type Dialect = 'postgres' | 'mysql';
+export type Dialect = 'postgres' | 'mysql' | 'mongodb';
 
 export interface InstallOptions {
   /** Required for a table without a primary key; must name columns that identify a row. */

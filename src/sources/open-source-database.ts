@@ -17,13 +17,17 @@ export async function openSourceDatabase(url: string): Promise<SourceDatabase> {
       const { openMysql } = await import('../../adapters/mysql');
       return openMysql(url);
     }
+    case 'mongodb': {
+      const { openMongo } = await import('../../adapters/mongodb');
+      return openMongo(url);
+    }
     case 'pglite': {
       const { openPglite } = await import('../../adapters/postgres');
       return openPglite(url);
     }
     default:
       throw new UserInputError(
-        `unsupported source URL ${JSON.stringify(redactUrl(url))}: expected postgres://, postgresql://, mysql://, mariadb:// or pglite://`,
+        `unsupported source URL ${JSON.stringify(redactUrl(url))}: expected postgres://, postgresql://, mysql://, mariadb://, mongodb://, mongodb+srv:// or pglite://`,
       );
   }
 }

@@ -17,7 +17,7 @@ export function registerUpgrade(program: Command): void {
     .action(async (opts: { source?: string; table: string; to: CaptureMode }) => {
       const db = await openSourceDatabase(requireSource(opts.source));
       try {
-        if (!db.upgrade) throw new UserInputError(`${db.dialect} sources support trigger capture only`);
+        if (!db.upgrade) throw new UserInputError(`cdc upgrade does not apply to ${db.dialect} sources: their capture mode is fixed`);
         const tables = parseTables(opts.table, db.defaultSchema);
         for (const table of tables) {
           const r = await db.upgrade(table, opts.to);

@@ -1,0 +1,112 @@
+import { MongoServerError, Timestamp, type Db, type Document } from 'mongodb';
+import type { TableRef } from '../../src/core/table-ref';
+import { qualifiedName } from '../../src/core/table-ref';
+
+/**
+ * cdc's own state, in the database named by the source URL (next to the data it describes, like
+ * cdc.captured_tables on PostgreSQL):
+ *
+ *   cdc_captured     { _id: "shop.users", db, collection, mode: "oplog", installed_at, start_at }
+ *   cdc_checkpoints  { _id: "shop.users", resume_token, position, cluster_time, updated_at,
+ *                      seq_reserved }
+ *
+ * `start_at` is the server's cluster time at registration: the first `cdc run` starts the change
+ * stream there, so changes between install and first run are not lost. `resume_token` is the token
+ * of the last acknowledged change, stored as the server sent it (it is opaque and version-specific).
+ * Both collections are created by their first write; nothing exists before the first install.
+ */
+export const CAPTURED = 'cdc_captured';
+export const CHECKPOINTS = 'cdc_checkpoints';
+
+/** Collections cdc writes itself; capturing them would feed cdc its own acks. */
+export const STATE_COLLECTIONS = new Set([CAPTURED, CHECKPOINTS]);
+
+export interface Registration {
+  table: TableRef;
+  tableName: string;
+  installedAt: Date | null;
+  startAt: Timestamp | null;
+}
+
+export interface StoredCheckpoint {
+  resumeToken: Document | null;
+  position: string | null;
+  clusterTime: Timestamp | null;
+  updatedAt: Date | null;
+}
+
+const DUPLICATE_KEY = 11000;
+
+function toRegistration(d: Document): Registration {
+  const table = { schema: String(d.db), name: String(d.collection) };
+  return {
+    table,
+    tableName: qualifiedName(table),
+    installedAt: d.installed_at instanceof Date ? d.installed_at : null,
+    startAt: d.start_at?._bsontype === 'Timestamp' ? (d.start_at as Timestamp) : null,
+  };
+}
+
+export async function listRegistrations(state: Db): Promise<Registration[]> {
+  const docs = await state.collection(CAPTURED).find({}).sort({ _id: 1 }).toArray();
+  return docs.map(toRegistration);
+}
+
+export async function getRegistration(state: Db, tableName: string): Promise<Registration | null> {
+  const d = await state.collection<Document>(CAPTURED).findOne({ _id: tableName } as Document);
+  return d ? toRegistration(d) : null;
+}
+
+/** Registers `table`; false when it already was (the first registration, and its start_at, stay). */
+export async function insertRegistration(state: Db, table: TableRef, startAt: Timestamp): Promise<boolean> {
+  try {
+    await state.collection<Document>(CAPTURED).insertOne({
+      _id: qualifiedName(table),
+      db: table.schema,
+      collection: table.name,
+      mode: 'oplog',
+      installed_at: new Date(),
+      start_at: startAt,
+    } as Document);
+    return true;
+  } catch (err) {
+    if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return false;
+    throw err;
+  }
+}
+
+export async function deleteRegistration(state: Db, tableName: string): Promise<boolean> {
+  const r = await state.collection<Document>(CAPTURED).deleteOne({ _id: tableName } as Document);
+  return r.deletedCount > 0;
+}
+
+export async function getCheckpoint(state: Db, tableName: string): Promise<StoredCheckpoint | null> {
+  const d = await state.collection<Document>(CHECKPOINTS).findOne({ _id: tableName } as Document);
+  if (!d) return null;
+  return {
+    resumeToken: d.resume_token ?? null,
+    position: typeof d.position === 'string' ? d.position : null,
+    clusterTime: d.cluster_time?._bsontype === 'Timestamp' ? (d.cluster_time as Timestamp) : null,
+    updatedAt: d.updated_at instanceof Date ? d.updated_at : null,
+  };
+}
+
+/** Durably records the resume point; acknowledged by the server before it returns (default write concern). */
+export async function saveCheckpoint(
+  state: Db,
+  tableName: string,
+  cp: { resumeToken: Document; position: string; clusterTime: Timestamp | null },
+): Promise<void> {
+  await state.collection<Document>(CHECKPOINTS).updateOne(
+    { _id: tableName } as Document,
+    { $set: { mode: 'oplog', resume_token: cp.resumeToken, position: cp.position, cluster_time: cp.clusterTime, updated_at: new Date() } },
+    { upsert: true },
+  );
+}
+
+/** Uninstall: forget the resume point but keep seq_reserved, so sequence numbers never go backwards. */
+export async function clearCheckpoint(state: Db, tableName: string): Promise<void> {
+  await state
+    .collection<Document>(CHECKPOINTS)
+    .updateOne({ _id: tableName } as Document, { $unset: { mode: '', resume_token: '', position: '', cluster_time: '' }, $set: { updated_at: new Date() } });
+}
