@@ -18,6 +18,11 @@ import { createTicker } from './service/ticker';
 import { openSourceDatabase } from './sources/open-source-database';
 import { redactUrl } from './logging';
 import { compileTransform } from './transform';
+import type { ChangeSource } from './core/change-source';
+import type { SequenceStore } from './core/checkpoint-store';
+import { RedisState } from './state/redis-state';
+import { planPolling } from '../adapters/poll/plan';
+import type { PollCatalog } from '../adapters/poll';
 
 export interface Wired {
   service: CaptureService;
@@ -36,6 +41,8 @@ export interface WireOptions {
 export async function wire(config: CdcConfig, logger: Logger, options: WireOptions): Promise<Wired> {
   if (config.sources.length === 0) throw new ConfigError('no source configured: pass --source <url> or a config file with "sources"');
   const databases: SourceDatabase[] = [];
+  const catalogs: PollCatalog[] = [];
+  let state: RedisState | null = null;
   const metrics = new PrometheusMetrics();
   const server = config.metrics_port !== undefined ? await metrics.serve(config.metrics_port) : null;
   let sink: Sink | null = null;
@@ -44,45 +51,61 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
     const opened = sink;
     await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
     const jobs: TableJob[] = [];
+    const addJob = (t: { source: ChangeSource; sequences: SequenceStore; sourceId: string; entry: TableEntry | null; prefix: string; keyColumns: string[] }) => {
+      const name = qualifiedName(t.source.table);
+      const transform =
+        t.entry !== null && typeof t.entry === 'object'
+          ? compileTransform(name, t.entry, process.env, { keyColumns: t.keyColumns, keyPrefix: t.prefix })
+          : undefined;
+      const tableLogger = logger.child({ source: t.sourceId, table: name });
+      const pipeline = new TablePipeline(
+        { source: t.source, sink: sink!, sequences: new SequenceAllocator(t.sequences, name), sourceId: t.sourceId, logger: tableLogger, metrics, transform },
+        { batchSize: option(t.entry, 'batch_size') ?? config.defaults.batch_size },
+      );
+      const schedule = parseSchedule(option(t.entry, 'schedule') ?? config.defaults.schedule)!;
+      jobs.push({ pipeline, ticker: createTicker(schedule) });
+    };
+    if (config.state) {
+      const url = config.state;
+      state = await retryUntil('cannot open the state store', () => RedisState.connect(url, { service: true }), options.connectTimeoutMs);
+    }
     for (const [sourceIndex, src] of config.sources.entries()) {
-      const db =
-        options.openDatabases?.get(src.url) ??
-        (await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => openSourceDatabase(src.url), options.connectTimeoutMs));
-      databases.push(db);
-      await db.migrate();
-      const sourceId = src.id ?? db.databaseName;
-      for (const { table, entry, index, keyColumns } of await resolveTables(db, src)) {
-        const name = qualifiedName(table);
-        const transform =
-          entry !== null && typeof entry === 'object'
-            ? compileTransform(name, entry, process.env, { keyColumns, keyPrefix: `sources.${sourceIndex}.tables.${index}.` })
-            : undefined;
-        const tableLogger = logger.child({ source: sourceId, table: name });
-        const pipeline = new TablePipeline(
-          {
-            source: db.openSource(table, { logger: tableLogger }),
-            sink,
-            sequences: new SequenceAllocator(db.sequences, name),
-            sourceId,
-            logger: tableLogger,
-            metrics,
-            transform,
-          },
-          { batchSize: option(entry, 'batch_size') ?? config.defaults.batch_size },
-        );
-        const schedule = parseSchedule(option(entry, 'schedule') ?? config.defaults.schedule)!;
-        jobs.push({ pipeline, ticker: createTicker(schedule) });
+      // Tables registered for polling (docs/polling.md) get a poll source; a poll-only source never
+      // opens the trigger adapter, which would create cdc's schema in a database cdc may only read.
+      const openedState = state;
+      const poll = openedState
+        ? await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => planPolling(src, openedState), options.connectTimeoutMs)
+        : null;
+      if (poll) catalogs.push(poll.catalog);
+      if (!poll || poll.needsTriggerSource) {
+        const db =
+          options.openDatabases?.get(src.url) ??
+          (await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => openSourceDatabase(src.url), options.connectTimeoutMs));
+        databases.push(db);
+        await db.migrate();
+        const sourceId = src.id ?? db.databaseName;
+        for (const { table, entry, index, keyColumns } of await resolveTables(db, src, poll?.polled)) {
+          const source = db.openSource(table, { logger: logger.child({ source: sourceId, table: qualifiedName(table) }) });
+          addJob({ source, sequences: db.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns });
+        }
+      }
+      for (const { registration, entry, index } of poll?.tables ?? []) {
+        const sourceId = src.id ?? poll!.catalog.databaseName;
+        const source = poll!.catalog.openSource(registration, logger.child({ source: sourceId, table: registration.table, mode: 'poll' }));
+        addJob({ source, sequences: poll!.catalog.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns: registration.keyColumns });
       }
     }
     return {
       service: new CaptureService(jobs, sink, logger),
       async close() {
-        await Promise.allSettled(databases.map((d) => d.close()));
+        await Promise.allSettled([...databases.map((d) => d.close()), ...catalogs.map((c) => c.close())]);
+        await state?.close();
         server?.close();
       },
     };
   } catch (err) {
-    await Promise.allSettled([...databases.map((d) => d.close()), sink?.close()]);
+    await Promise.allSettled([...databases.map((d) => d.close()), ...catalogs.map((c) => c.close()), sink?.close()]);
+    await state?.close();
     server?.close();
     throw err;
   }
@@ -111,17 +134,23 @@ function buildSink(config: CdcConfig, logger: Logger): Sink {
 async function resolveTables(
   db: SourceDatabase,
   src: SourceConfig,
+  polled: ReadonlySet<string> = new Set(),
 ): Promise<{ table: TableRef; entry: TableEntry | null; index: number; keyColumns: string[] }[]> {
   const captured = await db.listCaptured();
+  const both = captured.find((c) => polled.has(c.qualifiedName));
+  if (both) {
+    throw new UserInputError(`table ${both.qualifiedName} is captured by triggers and registered for polling: remove one (cdc uninstall-poll or cdc uninstall-triggers)`);
+  }
   if (!src.tables || src.tables.length === 0) {
+    if (captured.length === 0 && polled.size > 0) return [];
     if (captured.length === 0) {
       throw new UserInputError(`no table is set up for capture in ${redactUrl(src.url)}: run cdc install-triggers --table <t> first`);
     }
     return captured.map((c, index) => ({ table: c.table, entry: null, index, keyColumns: c.keyColumns }));
   }
   const installed = new Map(captured.map((c) => [c.qualifiedName, c]));
-  return src.tables.map((entry, index) => {
-    const table = parseTableRef(typeof entry === 'string' ? entry : entry.name, db.defaultSchema);
+  const listed = src.tables.map((entry, index) => ({ entry, index, table: parseTableRef(typeof entry === 'string' ? entry : entry.name, db.defaultSchema) }));
+  return listed.filter((t) => !polled.has(qualifiedName(t.table))).map(({ entry, index, table }) => {
     const info = installed.get(qualifiedName(table));
     if (!info) {
       throw new UserInputError(

@@ -5,6 +5,7 @@ import { registerInstallTriggers, registerUninstallTriggers } from './commands/t
 import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
 import { registerUpgrade } from './commands/upgrade';
+import { registerPoll } from './commands/poll';
 import { registerReplay } from './commands/replay';
 
 /**
@@ -21,6 +22,7 @@ registerUninstallTriggers(program);
 registerRun(program);
 registerStatus(program);
 registerUpgrade(program);
+registerPoll(program);
 registerReplay(program);
 
 try {

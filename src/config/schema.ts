@@ -53,6 +53,8 @@ export const configSchema = z
       .strict()
       .default({ schedule: '50ms', batch_size: 2000 }),
     sources: z.array(source).default([]),
+    /** State store for polled tables (docs/polling.md); without it only trigger/log capture runs. */
+    state: z.string().regex(/^rediss?:\/\//i, 'expected redis://host:port/db or rediss://…').optional(),
     log_level: z.enum(LOG_LEVELS).default('info'),
     metrics_port: z.number().int().min(0).max(65535).optional(),
     shutdown_timeout_ms: z.number().int().min(0).default(10_000),

@@ -23,6 +23,7 @@ interface RunFlags {
   onOversize?: string;
   logLevel?: string;
   metricsPort?: number;
+  state?: string;
   connectTimeout: number;
 }
 
@@ -44,6 +45,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--on-oversize <policy>', 'event larger than Kafka accepts').choices(OVERSIZE_POLICIES).env('CDC_ON_OVERSIZE'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('CDC_LOG_LEVEL'))
     .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics').argParser(parseIntFlag('--metrics-port')).env('CDC_METRICS_PORT'))
+    .addOption(new Option('--state <url>', 'state store of polled tables (redis://host:port/db); streams them too').env('CDC_STATE_URL'))
     .addOption(
       new Option('--connect-timeout <seconds>', 'how long start-up waits for an unreachable database or broker')
         .argParser(parseIntFlag('--connect-timeout'))
@@ -86,5 +88,6 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
   set(['defaults', 'batch_size'], f.batchSize);
   set(['log_level'], f.logLevel);
   set(['metrics_port'], f.metricsPort);
+  set(['state'], f.state);
   return c;
 }

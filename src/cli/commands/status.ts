@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { TableStatus } from '../../core/change-source';
 import { openSourceDatabase } from '../../sources/open-source-database';
 import { requireSource, sourceOption } from '../options';
+import { pollStatuses, stateOption } from './poll';
 
 export function registerStatus(program: Command): void {
   program
@@ -9,14 +10,21 @@ export function registerStatus(program: Command): void {
     .description('per captured table: capture mode, backlog, checkpoint and lag in seconds')
     .addOption(sourceOption())
     .addOption(new Option('--json', 'print JSON instead of a table'))
-    .action(async (opts: { source?: string; json?: boolean }) => {
-      const db = await openSourceDatabase(requireSource(opts.source));
-      try {
-        const rows = await db.status();
-        process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + '\n' : renderTable(rows));
-      } finally {
-        await db.close();
+    .addOption(stateOption())
+    .action(async (opts: { source?: string; json?: boolean; state?: string }) => {
+      const source = requireSource(opts.source);
+      // With a state store, polled tables are listed too; a poll-only source is only read.
+      const polled = opts.state ? await pollStatuses(source, opts.state) : null;
+      const rows = polled?.rows ?? [];
+      if (!polled || polled.hasTriggerCatalog) {
+        const db = await openSourceDatabase(source);
+        try {
+          rows.unshift(...(await db.status()));
+        } finally {
+          await db.close();
+        }
       }
+      process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + '\n' : renderTable(rows));
     });
 }
 

@@ -1,0 +1,83 @@
+import type { ChangeSource, TableStatus } from '../../src/core/change-source';
+import type { SequenceStore } from '../../src/core/checkpoint-store';
+import { sourceKind } from '../../src/core/database-url';
+import { UserInputError } from '../../src/core/errors';
+import type { Logger } from '../../src/core/logger';
+import type { TableRef } from '../../src/core/table-ref';
+import { redactUrl } from '../../src/logging';
+import type { RedisState, SourceKeys } from '../../src/state/redis-state';
+import type { PollRegistration } from './config';
+import type { PollDialect } from './dialect';
+import { listRegistrations, registerTable, unregisterTable, type RegisterOptions } from './register';
+import { PollSource } from './source';
+import { pollStatus } from './status';
+
+export type { PollRegistration } from './config';
+
+/**
+ * Polling capture of one source (docs/polling.md): the read-only connection to the source plus
+ * its namespace in the state store. Used by `cdc install-poll`, `cdc run` and `cdc status`.
+ */
+export class PollCatalog {
+  readonly keys: SourceKeys;
+  readonly sequences: SequenceStore;
+
+  private constructor(
+    readonly dialect: PollDialect,
+    readonly state: RedisState,
+  ) {
+    this.keys = state.source(dialect.location);
+    this.sequences = state.sequences(this.keys);
+  }
+
+  /** Connects to the source (read-only); `state` stays owned by the caller. */
+  static async open(url: string, state: RedisState): Promise<PollCatalog> {
+    return new PollCatalog(await openPollDialect(url), state);
+  }
+
+  get defaultSchema(): string {
+    return this.dialect.defaultSchema;
+  }
+
+  get databaseName(): string {
+    return this.dialect.databaseName;
+  }
+
+  register(table: TableRef, options: RegisterOptions) {
+    return registerTable(this.dialect, this.state, this.keys, table, options);
+  }
+
+  unregister(table: TableRef): Promise<boolean> {
+    return unregisterTable(this.state, this.keys, table);
+  }
+
+  registrations(): Promise<PollRegistration[]> {
+    return listRegistrations(this.state, this.keys);
+  }
+
+  openSource(registration: PollRegistration, logger: Logger): ChangeSource {
+    return new PollSource({ state: this.state, keys: this.keys, dialect: this.dialect, registration, logger });
+  }
+
+  async status(logger: Logger): Promise<TableStatus[]> {
+    const out: TableStatus[] = [];
+    for (const reg of await this.registrations()) out.push(await pollStatus(this.dialect, this.state, this.keys, reg, logger));
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.dialect.close();
+  }
+}
+
+/** Lazily loads the dialect of a source URL (a PostgreSQL user never loads mysql2). */
+async function openPollDialect(url: string): Promise<PollDialect> {
+  switch (sourceKind(url)) {
+    case 'postgres':
+      return (await import('./postgres')).openPostgresPoll(url);
+    case 'mysql':
+      return (await import('./mysql')).openMysqlPoll(url);
+    default:
+      throw new UserInputError(`polling supports postgres:// and mysql:// (mariadb://) sources, not ${JSON.stringify(redactUrl(url))}`);
+  }
+}

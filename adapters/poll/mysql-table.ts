@@ -1,0 +1,218 @@
+import type { Logger } from '../../src/core/logger';
+import type { TableRef } from '../../src/core/table-ref';
+import type { MysqlDriver, SqlParam } from '../mysql/driver';
+import { quoteIdent, quoteTable, sqlString } from '../mysql/identifiers';
+import { columnsSignature, describeTable, type ColumnInfo } from '../mysql/introspect';
+import { canonicalSelectList, decodeSelected, decodeSelectedRow } from '../mysql/types/select-decoder';
+import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect';
+import { isoMicros } from './dialect';
+
+export interface MysqlPollShape {
+  column: string;
+  createdColumn: string | null;
+  keyColumns: readonly string[];
+  /** DATETIME stamps: the zone their local times are in (@@GLOBAL.time_zone); null for TIMESTAMP. */
+  zone: string | null;
+}
+
+const FORMAT = `'%Y-%m-%d %H:%i:%s.%f'`;
+const PRIVILEGE_ERRORS = new Set(['ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
+
+/** A bound value and its placeholder; casts keep comparisons exact (a quoted DECIMAL compares as a double). */
+function bind(col: ColumnInfo | undefined, v: unknown): { sql: string; value: SqlParam } {
+  const kind = col?.kind;
+  if ((kind === 'int' || kind === 'bigint') && (typeof v === 'number' || typeof v === 'string')) return { sql: '?', value: BigInt(v) };
+  if (kind === 'decimal') return { sql: 'CAST(? AS DECIMAL(65,30))', value: String(v) };
+  if ((kind === 'datetime' || kind === 'timestamp') && typeof v === 'string') return { sql: '?', value: v.replace('T', ' ').replace(/Z$/, '') };
+  return { sql: '?', value: typeof v === 'string' ? v : typeof v === 'number' ? v : JSON.stringify(v) };
+}
+
+/**
+ * The queries of one polled MySQL/MariaDB table. Keyset predicates are written out as
+ * `a > ? OR (a = ? AND b > ?)`, which both servers turn into an index range (MariaDB does not for
+ * row-constructor comparisons on every version).
+ */
+export class MysqlPolledTable implements PolledTable {
+  private columns: ColumnInfo[] = [];
+  private byName = new Map<string, ColumnInfo>();
+  private readonly from: string;
+  private readonly stamp: string;
+  private readonly keys: string[];
+  private innodbTrx = true;
+
+  constructor(
+    private readonly driver: MysqlDriver,
+    private readonly table: TableRef,
+    private readonly logger: Logger,
+    private readonly shape: MysqlPollShape,
+  ) {
+    this.from = quoteTable(table);
+    this.stamp = quoteIdent(shape.column);
+    this.keys = shape.keyColumns.map(quoteIdent);
+  }
+
+  get keyColumns(): readonly string[] {
+    return this.shape.keyColumns;
+  }
+
+  async refresh(): Promise<string> {
+    const info = await describeTable(this.driver, this.table);
+    if (!info) throw new Error(`table ${this.table.schema}.${this.table.name} no longer exists`);
+    this.columns = info.columns;
+    this.byName = new Map(info.columns.map((c) => [c.name, c]));
+    return columnsSignature(info.columns);
+  }
+
+  private toUtc(expr: string): string {
+    return this.shape.zone === null ? expr : `CONVERT_TZ(${expr}, ${sqlString(this.shape.zone)}, '+00:00')`;
+  }
+
+  private fromUtc(expr: string): string {
+    return this.shape.zone === null ? expr : `CONVERT_TZ(${expr}, '+00:00', ${sqlString(this.shape.zone)})`;
+  }
+
+  /** `(c1, c2…) op (v1, v2…)` for op > or <=, written out. */
+  private compare(cols: readonly string[], names: readonly string[], values: readonly unknown[], op: '>' | '<=', out: SqlParam[]): string {
+    const strict = op === '>' ? '>' : '<';
+    const parts = (i: number): string => {
+      const b = bind(this.byName.get(names[i]!), values[i]);
+      if (i === cols.length - 1) {
+        out.push(b.value);
+        return `${cols[i]} ${op} ${b.sql}`;
+      }
+      out.push(b.value, b.value);
+      const rest = parts(i + 1);
+      return `(${cols[i]} ${strict} ${b.sql} OR (${cols[i]} = ${b.sql} AND ${rest}))`;
+    };
+    // Parameters appear in text order: push as the text is built (the recursion above does).
+    return parts(0);
+  }
+
+  async safeUpper(lagMs: number): Promise<SafeUpper> {
+    // NOW(6) is the statement's start; a transaction's stamps are at least its INNODB_TRX
+    // trx_started, which has whole seconds, hence one second of margin.
+    const held = this.innodbTrx
+      ? `(SELECT MIN(trx_started) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()) - INTERVAL 1 SECOND`
+      : 'NULL';
+    const sql = `SELECT DATE_FORMAT(${this.fromUtc('LEAST(b.lagged, COALESCE(b.held, b.lagged))')}, ${FORMAT}) AS upper,
+                        IF(b.held < b.lagged, DATE_FORMAT(b.held, ${FORMAT}), NULL) AS held
+                   FROM (SELECT NOW(6) - INTERVAL ? MICROSECOND AS lagged, ${held} AS held) b`;
+    try {
+      const [r] = await this.driver.rows<{ upper: string; held: string | null }>(sql, [Math.round(lagMs * 1000)]);
+      return { upper: r!.upper, heldBy: r!.held === null ? null : isoMicros(r!.held) };
+    } catch (err) {
+      if (!this.innodbTrx || !PRIVILEGE_ERRORS.has(String((err as { code?: unknown }).code))) throw err;
+      this.innodbTrx = false;
+      this.logger.warn({ privilege: 'PROCESS' }, 'cannot read information_schema.INNODB_TRX: the poll watermark relies on --safety-lag alone; GRANT PROCESS to the cdc user');
+      return this.safeUpper(lagMs);
+    }
+  }
+
+  async clockStamp(): Promise<string> {
+    const [r] = await this.driver.rows<{ now: string }>(`SELECT DATE_FORMAT(${this.fromUtc('NOW(6)')}, ${FORMAT}) AS now`);
+    return r!.now;
+  }
+
+  async clockIso(): Promise<string> {
+    const [r] = await this.driver.rows<{ now: string }>(`SELECT DATE_FORMAT(NOW(6), ${FORMAT}) AS now`);
+    return isoMicros(r!.now);
+  }
+
+  async readPage(after: Watermark | null, upper: string, marks: PageMarks, limit: number): Promise<PolledRow[]> {
+    const params: SqlParam[] = [];
+    const created = this.shape.createdColumn === null ? 'NULL' : `(${quoteIdent(this.shape.createdColumn)} > ?)`;
+    const select = `${canonicalSelectList(this.columns)}, ${this.stamp} AS __cdc_stamp,
+      DATE_FORMAT(${this.toUtc(this.stamp)}, ${FORMAT}) AS __cdc_event_time, (${this.stamp} < ?) AS __cdc_before_reg, ${created} AS __cdc_created_after`;
+    params.push(marks.registeredAt);
+    if (this.shape.createdColumn !== null) params.push(marks.reference);
+    let where = `${this.stamp} < ?`;
+    params.push(upper);
+    if (after) {
+      const names = [this.shape.column, ...this.shape.keyColumns];
+      where += ` AND ${this.compare([this.stamp, ...this.keys], names, [after.stamp, ...after.key], '>', params)}`;
+    }
+    params.push(limit);
+    const rows = await this.driver.rows<Record<string, any>>(
+      `SELECT ${select} FROM ${this.from} AS src WHERE ${where} ORDER BY ${[this.stamp, ...this.keys].map((c) => `src.${c}`).join(', ')} LIMIT ?`,
+      params,
+    );
+    return rows.map((r) => {
+      const row = decodeSelectedRow(r, this.columns);
+      return {
+        after: row,
+        key: this.shape.keyColumns.map((k) => row[k] ?? null),
+        stamp: String(r.__cdc_stamp),
+        eventTime: isoMicros(String(r.__cdc_event_time)),
+        beforeRegistration: Number(r.__cdc_before_reg) === 1,
+        createdAfter: r.__cdc_created_after === null ? null : Number(r.__cdc_created_after) === 1,
+      };
+    });
+  }
+
+  private keyList(): string {
+    return this.keys.map((k, i) => `${k} AS __cdc_k${i}`).join(', ');
+  }
+
+  private decodeKey(r: Record<string, unknown>): unknown[] {
+    return this.shape.keyColumns.map((k, i) => decodeSelected(this.byName.get(k)!, r[`__cdc_k${i}`]));
+  }
+
+  async chunk(after: readonly unknown[] | null, size: number): Promise<ChunkDigest | null> {
+    const params: SqlParam[] = [];
+    const where = after ? `WHERE ${this.compare(this.keys, this.shape.keyColumns, after, '>', params)}` : '';
+    params.push(size);
+    const text = `CONCAT_WS(CHAR(31 USING utf8mb4), ${this.keys.map((k) => `CAST(${k} AS CHAR)`).join(', ')})`;
+    const desc = this.keys.map((k) => `${k} DESC`).join(', ');
+    const [r] = await this.driver.rows<Record<string, unknown>>(
+      `WITH c AS (SELECT ${this.keys.join(', ')} FROM ${this.from} ${where} ORDER BY ${this.keys.join(', ')} LIMIT ?)
+       SELECT s.n, s.h, l.* FROM
+         (SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(MD5(${text}), 1, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR) AS h FROM c) s
+         CROSS JOIN (SELECT ${this.keyList()} FROM c ORDER BY ${desc} LIMIT 1) l`,
+      params,
+    );
+    return r ? { count: Number(r.n), sum: String(r.h), last: this.decodeKey(r) } : null;
+  }
+
+  async keysIn(after: readonly unknown[] | null, upTo: readonly unknown[]): Promise<unknown[][]> {
+    const params: SqlParam[] = [];
+    let where = this.compare(this.keys, this.shape.keyColumns, upTo, '<=', params);
+    if (after) where += ` AND ${this.compare(this.keys, this.shape.keyColumns, after, '>', params)}`;
+    const rows = await this.driver.rows<Record<string, unknown>>(
+      `SELECT ${this.keyList()} FROM ${this.from} WHERE ${where} ORDER BY ${this.keys.join(', ')}`,
+      params,
+    );
+    return rows.map((r) => this.decodeKey(r));
+  }
+
+  async present(keys: readonly (readonly unknown[])[]): Promise<unknown[][]> {
+    if (keys.length === 0) return [];
+    const params: SqlParam[] = [];
+    const tuples = keys.map(
+      (k) =>
+        `(${k
+          .map((v, i) => {
+            const b = bind(this.byName.get(this.shape.keyColumns[i]!), v);
+            params.push(b.value);
+            return b.sql;
+          })
+          .join(', ')})`,
+    );
+    const rows = await this.driver.rows<Record<string, unknown>>(
+      `SELECT ${this.keyList()} FROM ${this.from} WHERE (${this.keys.join(', ')}) IN (${tuples.join(', ')})`,
+      params,
+    );
+    return rows.map((r) => this.decodeKey(r));
+  }
+
+  async backlog(after: Watermark | null, cap: number): Promise<Backlog> {
+    const params: SqlParam[] = [];
+    const names = [this.shape.column, ...this.shape.keyColumns];
+    const where = after ? `WHERE ${this.compare([this.stamp, ...this.keys], names, [after.stamp, ...after.key], '>', params)}` : '';
+    params.push(cap);
+    const [r] = await this.driver.rows<{ n: string | number; oldest: string | null }>(
+      `SELECT COUNT(*) AS n, DATE_FORMAT(${this.toUtc('MIN(b.s)')}, ${FORMAT}) AS oldest FROM (SELECT ${this.stamp} AS s FROM ${this.from} ${where} LIMIT ?) b`,
+      params,
+    );
+    return { rows: Number(r!.n), oldest: r!.oldest === null ? null : isoMicros(r!.oldest) };
+  }
+}

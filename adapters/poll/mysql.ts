@@ -1,0 +1,103 @@
+import { UserInputError } from '../../src/core/errors';
+import type { Logger } from '../../src/core/logger';
+import { qualifiedName, type TableRef } from '../../src/core/table-ref';
+import { connectMysql } from '../mysql/connect';
+import type { MysqlDriver } from '../mysql/driver';
+import { describeTable, type ColumnInfo, type TableInfo } from '../mysql/introspect';
+import type { PollRegistration } from './config';
+import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect';
+import { MysqlPolledTable } from './mysql-table';
+
+/** Key kinds that cannot be bound back from their canonical JSON form (base64, nested JSON, WKT). */
+const UNSUPPORTED_KEY_KINDS = new Set(['binary', 'json', 'geometry', 'bit']);
+
+/**
+ * MySQL / MariaDB polling: read-only. Reuses the trigger adapter's pool (session time zone UTC,
+ * lossless text values), information_schema lookups and SELECT decoder.
+ */
+export async function openMysqlPoll(url: string): Promise<PollDialect> {
+  const { driver, options } = await connectMysql(url);
+  return new MysqlPollDialect(driver, options.database, sourceLocation(url, 'mysql', 3306, options.database));
+}
+
+class MysqlPollDialect implements PollDialect {
+  readonly kind = 'mysql' as const;
+  readonly defaultSchema: string;
+  private zone: Promise<string> | null = null;
+
+  constructor(
+    private readonly driver: MysqlDriver,
+    readonly databaseName: string,
+    readonly location: string,
+  ) {
+    this.defaultSchema = databaseName;
+  }
+
+  async validate(table: TableRef, o: ValidateOptions): Promise<{ keyColumns: string[] }> {
+    const name = qualifiedName(table);
+    const info = await describeTable(this.driver, table);
+    if (!info) throw new UserInputError(`table ${name} does not exist`);
+    const cols = new Map(info.columns.map((c) => [c.name, c]));
+    const stamp = (flag: string, column: string): ColumnInfo => {
+      const c = cols.get(column);
+      if (!c) throw new UserInputError(`${flag} ${JSON.stringify(column)}: table ${name} has no such column`);
+      if (c.kind !== 'datetime' && c.kind !== 'timestamp') {
+        throw new UserInputError(`${flag} ${JSON.stringify(column)} of ${name} is ${c.columnType}; polling needs DATETIME or TIMESTAMP`);
+      }
+      return c;
+    };
+    const s = stamp('--column', o.column);
+    if (o.createdColumn !== null && stamp('--created-column', o.createdColumn).kind !== s.kind) {
+      throw new UserInputError(`--created-column ${JSON.stringify(o.createdColumn)} must have the same type as --column (${s.columnType})`);
+    }
+    const keyColumns = o.keyColumns?.length ? o.keyColumns : info.primaryKey;
+    if (keyColumns.length === 0) {
+      throw new UserInputError(`table ${name} has no primary key: pass --key-columns with columns that identify a row`);
+    }
+    const nullable = o.keyColumns?.length ? await this.nullableColumns(info) : new Set<string>();
+    for (const k of keyColumns) {
+      const c = cols.get(k);
+      if (!c) throw new UserInputError(`--key-columns: table ${name} has no column ${JSON.stringify(k)}`);
+      if (nullable.has(k)) throw new UserInputError(`--key-columns: column ${JSON.stringify(k)} of ${name} allows NULL`);
+      if (UNSUPPORTED_KEY_KINDS.has(c.kind)) throw new UserInputError(`key column ${JSON.stringify(k)} of ${name} is ${c.columnType}, which polling cannot use as a key`);
+    }
+    return { keyColumns };
+  }
+
+  async openTable(reg: PollRegistration, logger: Logger): Promise<PolledTable> {
+    const table = { schema: reg.schema, name: reg.name };
+    const info = await describeTable(this.driver, table);
+    if (!info) throw new UserInputError(`polled table ${reg.table} no longer exists`);
+    const stamp = info.columns.find((c) => c.name === reg.column);
+    if (!stamp) throw new UserInputError(`polled table ${reg.table} has no column ${JSON.stringify(reg.column)} any more; run cdc install-poll again`);
+    // DATETIME holds local time of the server's zone; TIMESTAMP is read in cdc's UTC session.
+    const zone = stamp.kind === 'datetime' ? await this.serverZone() : null;
+    const t = new MysqlPolledTable(this.driver, table, logger, { column: reg.column, createdColumn: reg.createdColumn, keyColumns: reg.keyColumns, zone });
+    await t.refresh();
+    return t;
+  }
+
+  async hasTriggerCatalog(): Promise<boolean> {
+    const [r] = await this.driver.rows<{ n: string | number }>(
+      `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'cdc_captured_tables'`,
+    );
+    return Number(r?.n) > 0;
+  }
+
+  close(): Promise<void> {
+    return this.driver.end();
+  }
+
+  private async nullableColumns(info: TableInfo): Promise<Set<string>> {
+    const rows = await this.driver.rows<{ name: string }>(
+      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND IS_NULLABLE = 'YES'`,
+      [info.table.schema, info.table.name],
+    );
+    return new Set(rows.map((r) => r.name));
+  }
+
+  private serverZone(): Promise<string> {
+    this.zone ??= this.driver.rows<{ zone: string }>('SELECT @@GLOBAL.time_zone AS zone').then((r) => String(r[0]?.zone ?? 'SYSTEM'));
+    return this.zone;
+  }
+}
