@@ -2,21 +2,34 @@ import type { ChangeSource, TableStatus } from '../../src/core/change-source';
 import type { SequenceStore } from '../../src/core/checkpoint-store';
 import type { Logger } from '../../src/core/logger';
 import { loadMigrations, runMigrations } from '../../src/core/migrate';
-import type { CapturedTableInfo, InstallOptions, InstallResult, SourceDatabase } from '../../src/core/source-database';
+import type { CaptureMode } from '../../src/core/change-event';
+import { UserInputError } from '../../src/core/errors';
+import type { CapturedTableInfo, InstallOptions, InstallResult, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
 import type { TableRef } from '../../src/core/table-ref';
+import { qualifiedName } from '../../src/core/table-ref';
 import type { PgDriver } from './driver';
 import { SourceLocks } from './locks';
 import { pgMigrationDriver } from './migrations';
 import { pgSequenceStore } from './sequence-store';
 import { MIGRATIONS_DIR } from './sql-files';
-import { listCapturedRows } from './state-store';
+import { clearCheckpoint, getCaptured, listCapturedRows } from './state-store';
 import { tableStatuses } from './status';
 import { checkInstallable, installTable, uninstallTable } from './trigger/install';
-import { TriggerSource } from './trigger/source';
+import { SwitchingSource } from './upgrade/switching-source';
+import { requestTrigger } from './upgrade/to-trigger';
+import { requestWal } from './upgrade/to-wal';
+import { dropWalObjects } from './wal/cleanup';
+import { WAL_DEFAULTS, type WalConfig } from './wal/config';
+
+export interface PostgresOptions {
+  /** Connection string for replication connections (WAL capture); absent for PGlite. */
+  url?: string;
+  wal?: WalConfig;
+}
 
 /**
- * One PostgreSQL database in trigger mode: wires the driver to installation, sources, status and
- * sequences. Every entry point migrates cdc's own schema first (once per object), so a CLI command
+ * One PostgreSQL database, captured by triggers or from the WAL per table: wires the driver to
+ * installation, capture-mode switches, sources, status and sequences. Every entry point migrates cdc's own schema first (once per object), so a CLI command
  * never meets a database without `cdc.captured_tables`.
  */
 export class PostgresDatabase implements SourceDatabase {
@@ -30,6 +43,7 @@ export class PostgresDatabase implements SourceDatabase {
     readonly databaseName: string,
     readonly defaultSchema: string,
     private readonly logger?: Logger,
+    private readonly options: PostgresOptions = {},
   ) {
     this.locks = new SourceLocks(driver);
     this.sequences = pgSequenceStore(driver, () => this.migrate());
@@ -57,7 +71,21 @@ export class PostgresDatabase implements SourceDatabase {
 
   async uninstall(table: TableRef): Promise<boolean> {
     await this.migrate();
-    return uninstallTable(this.driver, table);
+    const info = await getCaptured(this.driver, qualifiedName(table));
+    const removed = await uninstallTable(this.driver, table);
+    if (info && (info.walSlot || info.walPublication)) {
+      // uninstallTable refused if a cdc run was streaming the table, so the slot is not in use by us.
+      await dropWalObjects(this.driver, info.walSlot, info.walPublication);
+      await clearCheckpoint(this.driver, info.tableName, 'wal');
+    }
+    return removed;
+  }
+
+  async upgrade(table: TableRef, to: CaptureMode): Promise<UpgradeResult> {
+    await this.migrate();
+    if (to === 'wal') return requestWal({ driver: this.driver, url: this.options.url ?? null, databaseName: this.databaseName, logger: this.logger }, table);
+    if (to === 'trigger') return requestTrigger(this.driver, table);
+    throw new UserInputError(`PostgreSQL tables switch between trigger and wal capture; --to ${to} is not available here`);
   }
 
   async listCaptured(): Promise<CapturedTableInfo[]> {
@@ -66,12 +94,19 @@ export class PostgresDatabase implements SourceDatabase {
       table: { schema: r.schema, name: r.name },
       qualifiedName: r.tableName,
       keyColumns: r.keyColumns,
-      mode: 'trigger' as const,
+      mode: r.mode,
     }));
   }
 
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource {
-    return new TriggerSource(table, { driver: this.driver, locks: this.locks, logger: ctx.logger, ready: () => this.migrate() });
+    return new SwitchingSource(table, {
+      driver: this.driver,
+      locks: this.locks,
+      logger: ctx.logger,
+      ready: () => this.migrate(),
+      url: this.options.url ?? null,
+      config: this.options.wal ?? WAL_DEFAULTS,
+    });
   }
 
   async status(): Promise<TableStatus[]> {

@@ -6,6 +6,7 @@ import { connectPool } from './connect';
 import { PostgresDatabase } from './database';
 import type { PgDriver } from './driver';
 import { pgliteDriver } from './pglite-driver';
+import { walConfigFromEnv, type WalConfig } from './wal/config';
 
 export type { PgDriver, PgQueryable, PgSession } from './driver';
 export { poolDriver } from './pool-driver';
@@ -13,14 +14,19 @@ export { pgliteDriver } from './pglite-driver';
 
 /** A PostgreSQL database (13+) over node-postgres, from a `postgres://` or `postgresql://` URL. */
 export async function openPostgres(url: string, options: { logger?: Logger } = {}): Promise<SourceDatabase> {
+  const wal = walConfigFromEnv();
   const { driver, databaseName, defaultSchema } = await connectPool(url);
-  return new PostgresDatabase(driver, databaseName, defaultSchema, options.logger);
+  return new PostgresDatabase(driver, databaseName, defaultSchema, options.logger, { url, wal });
 }
 
-/** Any PgDriver (tests, PGlite, a pool the caller configured). */
-export async function openPostgresWith(driver: PgDriver, databaseName: string, options: { logger?: Logger } = {}): Promise<SourceDatabase> {
+/** Any PgDriver (tests, PGlite, a pool the caller configured); `url` enables WAL capture. */
+export async function openPostgresWith(
+  driver: PgDriver,
+  databaseName: string,
+  options: { logger?: Logger; url?: string; wal?: WalConfig } = {},
+): Promise<SourceDatabase> {
   const { rows } = await driver.query<{ schema: string | null }>('SELECT current_schema() AS schema');
-  return new PostgresDatabase(driver, databaseName, rows[0]?.schema ?? 'public', options.logger);
+  return new PostgresDatabase(driver, databaseName, rows[0]?.schema ?? 'public', options.logger, { url: options.url, wal: options.wal });
 }
 
 /**

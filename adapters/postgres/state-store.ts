@@ -12,13 +12,23 @@ export interface CapturedTableRow {
   definitionHash: string;
   schemaVersion: number;
   columnSignature: string | null;
+  /** The capture mode the table is in now (`cdc run` picks its source by it). */
+  mode: CaptureMode;
+  /** Set by `cdc upgrade` until the running source has switched (migration 002). */
+  pendingMode: CaptureMode | null;
+  walSlot: string | null;
+  walPublication: string | null;
+  /** JSON owned by adapters/postgres/wal/boundary.ts. */
+  walBoundary: string | null;
+  /** JSON owned by adapters/postgres/upgrade/. */
+  switchRequest: string | null;
 }
 
 // Arrays and uuids travel as JSON/text so pg and PGlite return the same shapes.
 const SELECT_CAPTURED = `
   SELECT table_name, schema_name, relation_name, array_to_json(key_columns)::text AS key_columns,
          log_table, generation::text AS generation, definition_hash, schema_version::int AS schema_version,
-         column_signature
+         column_signature, mode, pending_mode, wal_slot, wal_publication, wal_boundary, switch_request
     FROM cdc.captured_tables`;
 
 function toRow(r: Record<string, unknown>): CapturedTableRow {
@@ -32,7 +42,17 @@ function toRow(r: Record<string, unknown>): CapturedTableRow {
     definitionHash: String(r.definition_hash),
     schemaVersion: Number(r.schema_version),
     columnSignature: r.column_signature == null ? null : String(r.column_signature),
+    mode: String(r.mode) as CaptureMode,
+    pendingMode: r.pending_mode == null ? null : (String(r.pending_mode) as CaptureMode),
+    walSlot: textOrNull(r.wal_slot),
+    walPublication: textOrNull(r.wal_publication),
+    walBoundary: textOrNull(r.wal_boundary),
+    switchRequest: textOrNull(r.switch_request),
   };
+}
+
+function textOrNull(v: unknown): string | null {
+  return v == null ? null : String(v);
 }
 
 export async function getCaptured(q: PgQueryable, tableName: string): Promise<CapturedTableRow | null> {
@@ -45,8 +65,11 @@ export async function listCapturedRows(q: PgQueryable): Promise<CapturedTableRow
   return rows.map(toRow);
 }
 
+/** The registry fields install writes; the WAL fields belong to adapters/postgres/upgrade. */
+export type InstalledFields = Omit<CapturedTableRow, 'schemaVersion' | 'mode' | 'pendingMode' | 'walSlot' | 'walPublication' | 'walBoundary' | 'switchRequest'>;
+
 /** Insert or replace the registry row; schema_version survives a re-install. */
-export async function upsertCaptured(q: PgQueryable, row: Omit<CapturedTableRow, 'schemaVersion'>): Promise<void> {
+export async function upsertCaptured(q: PgQueryable, row: InstalledFields): Promise<void> {
   await q.query(
     `INSERT INTO cdc.captured_tables
        (table_name, schema_name, relation_name, key_columns, log_table, generation, mode, installed_at,

@@ -2,6 +2,7 @@ import type { TableStatus } from '../../src/core/change-source';
 import type { PgQueryable } from './driver';
 import { quoteIdent } from './identifiers';
 import { listCapturedRows } from './state-store';
+import { pendingSlotDetails, walTableStatus } from './wal/status';
 
 /**
  * `cdc status` numbers per captured table. The backlog is an exact count(*) of the log (only
@@ -14,6 +15,10 @@ export async function tableStatuses(q: PgQueryable): Promise<TableStatus[]> {
   const oldest = await oldestOpenTransaction(q);
   const out: TableStatus[] = [];
   for (const t of tables) {
+    if (t.mode === 'wal') {
+      out.push(await walTableStatus(q, t));
+      continue;
+    }
     const log = `cdc.${quoteIdent(t.logTable)}`;
     const { rows } = await q.query<{ backlog: string; lag: number | null; position: string | null; triggers: number }>(
       `SELECT (SELECT count(*) FROM ${log})::text AS backlog,
@@ -42,6 +47,8 @@ export async function tableStatuses(q: PgQueryable): Promise<TableStatus[]> {
         // Changes of a transaction are only read after it commits: an old open transaction that
         // wrote something holds its changes (not others) back and keeps dead log rows from vacuum.
         oldestOpenTransaction: oldest,
+        ...(t.pendingMode ? { pendingMode: t.pendingMode } : {}),
+        ...(t.walSlot ? await pendingSlotDetails(q, t.walSlot) : {}),
       },
     });
   }

@@ -22,20 +22,36 @@ export interface TestDatabase {
   transaction(fn: (exec: (sql: string, params?: unknown[]) => Promise<any[]>) => Promise<unknown>): Promise<boolean>;
   /** Every cdc-visible object: tables, triggers, functions — to prove that bad input changed nothing. */
   objects(): Promise<string[]>;
+  /** Closes this handle's connections without dropping the database (reattach with `attach*Database`). */
+  close(): Promise<void>;
   drop(): Promise<void>;
+}
+
+/** Where a throwaway database is created; defaults to the shared test servers. */
+export interface CreateOptions {
+  /** Admin URL of another server (the fault harness's own instances), e.g. postgres://postgres@127.0.0.1:5434/postgres */
+  adminUrl?: string;
 }
 
 export const PG_ADMIN_URL = process.env.CDC_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const MYSQL_ADMIN_URL = process.env.CDC_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/mysql';
 
-export async function createPostgresDatabase(): Promise<TestDatabase> {
+export async function createPostgresDatabase(options: CreateOptions = {}): Promise<TestDatabase> {
+  const adminUrl = options.adminUrl ?? PG_ADMIN_URL;
   const name = `cdc_e2e_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  return attachPostgresDatabase(name, adminUrl);
+}
+
+/** A handle on an existing database `name` of the server at `adminUrl` (e.g. after a server restart). */
+export function attachPostgresDatabase(name: string, adminUrl: string = PG_ADMIN_URL): TestDatabase {
+  const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
   const pool = new pg.Pool({ connectionString: url, max: 24 });
+  // An idle connection that dies (a server restart in the fault harness) must not crash the test.
+  pool.on('error', () => undefined);
   const q = (i: string) => `"${i.replaceAll('"', '""')}"`;
   return {
     dialect: 'postgres',
@@ -75,9 +91,10 @@ export async function createPostgresDatabase(): Promise<TestDatabase> {
       );
       return rows.rows.map((r) => r.o);
     },
+    close: () => pool.end(),
     async drop() {
       await pool.end();
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      const a = new pg.Client({ connectionString: adminUrl });
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
@@ -85,12 +102,18 @@ export async function createPostgresDatabase(): Promise<TestDatabase> {
   };
 }
 
-export async function createMysqlDatabase(): Promise<TestDatabase> {
+export async function createMysqlDatabase(options: CreateOptions = {}): Promise<TestDatabase> {
+  const adminUrl = options.adminUrl ?? MYSQL_ADMIN_URL;
   const name = `cdc_e2e_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = await mysql.createConnection(MYSQL_ADMIN_URL);
+  const admin = await mysql.createConnection(adminUrl);
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = MYSQL_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  return attachMysqlDatabase(name, adminUrl);
+}
+
+/** A handle on an existing database `name` of the server at `adminUrl` (e.g. after a server restart). */
+export function attachMysqlDatabase(name: string, adminUrl: string = MYSQL_ADMIN_URL): TestDatabase {
+  const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
   const pool = mysql.createPool({ uri: url, connectionLimit: 24, multipleStatements: false, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });
   const q = (i: string) => `\`${i.replaceAll('`', '``')}\``;
   return {
@@ -125,9 +148,10 @@ export async function createMysqlDatabase(): Promise<TestDatabase> {
       const [triggers] = await pool.query(`SELECT CONCAT('trigger:', trigger_name) AS o FROM information_schema.triggers WHERE trigger_schema = ?`, [name]);
       return [...(tables as any[]), ...(triggers as any[])].map((r) => r.o).sort();
     },
+    close: () => pool.end(),
     async drop() {
       await pool.end();
-      const a = await mysql.createConnection(MYSQL_ADMIN_URL);
+      const a = await mysql.createConnection(adminUrl);
       await a.query(`DROP DATABASE IF EXISTS ${name}`);
       await a.end();
     },
@@ -135,6 +159,6 @@ export async function createMysqlDatabase(): Promise<TestDatabase> {
 }
 
 export const DIALECTS = [
-  { name: 'postgres' as const, create: createPostgresDatabase },
-  { name: 'mysql' as const, create: createMysqlDatabase },
+  { name: 'postgres' as const, create: createPostgresDatabase, attach: attachPostgresDatabase },
+  { name: 'mysql' as const, create: createMysqlDatabase, attach: attachMysqlDatabase },
 ];

@@ -12,10 +12,12 @@ export interface ConsumedMessage {
   key: string | null;
   value: any;
   headers: Record<string, string>;
+  /** The record timestamp in ms since the epoch (CreateTime, or LogAppendTime where the topic says so). */
+  timestamp: string;
 }
 
-export function testKafka(): KafkaClient {
-  return new Kafka({ clientId: 'cdc-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+export function testKafka(brokers: string[] = KAFKA_BROKERS): KafkaClient {
+  return new Kafka({ clientId: 'cdc-test', brokers, logLevel: logLevel.NOTHING });
 }
 
 /** A topic-safe unique id for one test (source ids become topic prefixes). */
@@ -30,10 +32,10 @@ export function uniqueId(prefix = 't'): string {
  */
 export async function consumeAll(
   topics: string[],
-  opts: { until?: (m: ConsumedMessage[]) => boolean; idleMs?: number; timeoutMs?: number } = {},
+  opts: { until?: (m: ConsumedMessage[]) => boolean; idleMs?: number; timeoutMs?: number; brokers?: string[] } = {},
 ): Promise<ConsumedMessage[]> {
   const { until, idleMs = 1500, timeoutMs = 60_000 } = opts;
-  const kafka = testKafka();
+  const kafka = testKafka(opts.brokers);
   const admin = kafka.admin();
   await admin.connect();
   // The service creates its topics on first write: with a condition to wait for, wait for them too.
@@ -62,6 +64,7 @@ export async function consumeAll(
           key: message.key?.toString() ?? null,
           value: message.value ? JSON.parse(message.value.toString()) : null,
           headers: decodeHeaders(message.headers),
+          timestamp: message.timestamp,
         });
         last = Date.now();
       },

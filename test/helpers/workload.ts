@@ -24,6 +24,14 @@ export interface WorkloadOptions {
   /** Upper bound of the random pause inside each transaction (make it longer than the poll interval). */
   maxSleepMs: number;
   rollbackRatio: number;
+  /** Prefix for the tokens, so tokens stay unique across several runs on one database (fault harness). */
+  tokenPrefix?: string;
+  /**
+   * Keep writing through lost connections (a database restart in the fault harness). A transaction
+   * that fails that way may or may not have committed (its COMMIT may have been cut off), so its
+   * changes go to `onUncertain` instead of the record; `verify` then accepts them if delivered.
+   */
+  onUncertain?: (changes: CommittedChange[]) => void;
 }
 
 export const HOT_TABLE = 'hot';
@@ -51,7 +59,7 @@ export async function runWorkload(db: TestDatabase, o: WorkloadOptions, stop?: A
     const keys = multi ? [...new Set([1 + rnd(o.keys), 1 + rnd(o.keys)])].sort((a, b) => a - b) : [1 + rnd(o.keys)];
     const rollback = Math.random() < o.rollbackRatio;
     const pending: CommittedChange[] = [];
-    const tok = `w${writer}-${attempt++}`;
+    const tok = `${o.tokenPrefix ?? ''}w${writer}-${attempt++}`;
     try {
       const ok = await db.transaction(async (exec) => {
         const versions = new Map<number, number>();
@@ -102,7 +110,10 @@ export async function runWorkload(db: TestDatabase, o: WorkloadOptions, stop?: A
     } catch (err) {
       // Deadlocks and serialisation failures roll the transaction back: nothing was committed.
       const code = (err as { code?: string }).code;
-      if (!['40P01', '40001', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes(code ?? '')) throw err;
+      if (['40P01', '40001', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes(code ?? '')) return;
+      if (!o.onUncertain) throw err;
+      o.onUncertain(pending.map((c) => ({ ...c })));
+      await sleep(100 + rnd(200));
     }
   }
 
@@ -125,7 +136,7 @@ export function observed(value: any): CommittedChange {
  * allowed only when `allowDuplicates` (after a crash) and then must repeat an earlier event_id.
  * Returns the number of redelivered events.
  */
-export function verify(committed: CommittedChange[], events: { value: any }[], allowDuplicates: boolean): number {
+export function verify(committed: CommittedChange[], events: { value: any }[], allowDuplicates: boolean, uncertain?: CommittedChange[]): number {
   const errors: string[] = [];
   const byId = new Map<string, string>();
   let redelivered = 0;
@@ -147,10 +158,21 @@ export function verify(committed: CommittedChange[], events: { value: any }[], a
     perKey.set(c.key, list);
   }
   const expected = new Map<number, CommittedChange[]>();
-  for (const c of committed) expected.set(c.key, [...(expected.get(c.key) ?? []), c]);
+  // A transaction of unknown outcome committed exactly when its changes were delivered (rolled-back
+  // changes never are); one that committed but was lost shows as a gap in its keys' versions.
+  const accepted = (uncertain ?? []).filter((c) => seen.has(`${c.key}/${c.v}/${c.op}/${c.tok}`));
+  for (const c of [...committed, ...accepted]) expected.set(c.key, [...(expected.get(c.key) ?? []), c]);
   const rank = { INSERT: 0, UPDATE: 0, DELETE: 1 };
   for (const list of expected.values()) list.sort((a, b) => a.v - b.v || rank[a.op] - rank[b.op]);
-  const committedToks = new Set(committed.map((c) => c.tok));
+  const committedToks = new Set([...committed, ...accepted].map((c) => c.tok));
+  if (uncertain) {
+    // Every committed transaction bumps its keys' counter by one: versions have no holes.
+    for (const [key, list] of expected) {
+      const versions = [...new Set(list.map((c) => c.v))].sort((a, b) => a - b);
+      const holes = versions.filter((v, i) => v !== (versions[0] ?? 1) + i);
+      if (versions[0] !== 1 || holes.length) errors.push(`key ${key}: versions ${versions.join(',')} have a hole: a committed change of unknown outcome was lost`);
+    }
+  }
   for (const [key, got] of perKey) {
     for (const c of got) if (!committedToks.has(c.tok)) errors.push(`key ${key}: rolled-back change ${c.tok} was delivered`);
   }

@@ -14,7 +14,7 @@ import { clearCheckpoint, deleteCaptured, ensureCheckpointRow, getCaptured, upse
  * CREATE TRIGGER needs a lock that conflicts with writers, and waiting for it behind a long
  * transaction would queue every later writer of the table behind us: give up after a few seconds.
  */
-const LOCK_TIMEOUT = '5s';
+export const LOCK_TIMEOUT = '5s';
 
 /**
  * Installs capture for one table in ONE transaction: validation, change log, trigger function,
@@ -35,6 +35,11 @@ export async function installTable(driver: PgDriver, t: TableRef, options: Insta
       });
       const definitionHash = createHash('sha1').update(script).digest('hex');
       const existing = await getCaptured(q, name);
+      if (existing && (existing.mode !== 'trigger' || existing.pendingMode)) {
+        // Triggers next to a WAL stream would capture every change twice.
+        const what = existing.pendingMode ? `is switching to ${existing.pendingMode} capture` : `is captured from the ${existing.mode}`;
+        throw new UserInputError(`table ${name} ${what}; use cdc upgrade --table ${JSON.stringify(name)} --to trigger to return to triggers`);
+      }
       if (existing && (existing.schema !== t.schema || existing.name !== t.name)) {
         // qualifiedName() joins with a dot, so schema "a.b" + table "c" reads like schema "a" + table "b.c".
         throw new UserInputError(`table ${name} is ambiguous: schema ${JSON.stringify(existing.schema)} table ${JSON.stringify(existing.name)} is already captured under that name`);
@@ -87,7 +92,7 @@ export async function uninstallTable(driver: PgDriver, t: TableRef): Promise<boo
   );
 }
 
-async function lockForChange(q: PgQueryable, name: string): Promise<void> {
+export async function lockForChange(q: PgQueryable, name: string): Promise<void> {
   await q.query(`SELECT set_config('lock_timeout', $1, true)`, [LOCK_TIMEOUT]);
   // Two installers of one table serialise here instead of failing on each other's DDL.
   await q.query('SELECT pg_advisory_xact_lock($1::bigint)', [advisoryKey('install', name)]);
@@ -151,7 +156,7 @@ async function installedState(q: PgQueryable, tableOid: number, logTable: string
 }
 
 /** Turns the expected database refusals into one-line errors that name the table. */
-async function guarded<T>(name: string, action: string, fn: () => Promise<T>): Promise<T> {
+export async function guarded<T>(name: string, action: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

@@ -23,6 +23,8 @@ interface Round {
   prev: string | null;
   afterId: string;
   columnsChecked: boolean;
+  /** The last round before a switch to WAL capture (see finishWith). */
+  final: boolean;
 }
 
 /**
@@ -50,12 +52,39 @@ export class TriggerSource implements ChangeSource {
   private lastSnapshot: string | null = null;
   private ackChain: Promise<unknown> = Promise.resolve();
   private state: 'new' | 'open' | 'closed' = 'new';
+  private final: { snapshot: string; done: boolean } | null = null;
 
   constructor(
     readonly table: TableRef,
-    private readonly deps: { driver: PgDriver; locks: SourceLocks; logger: Logger; ready: () => Promise<void> },
+    private readonly deps: {
+      driver: PgDriver;
+      locks: SourceLocks;
+      logger: Logger;
+      ready: () => Promise<void>;
+      /** Set when a wrapper (the mode-switching source) holds the table's lock across sources. */
+      lockOwner?: object;
+    },
   ) {
     this.name = qualifiedName(table);
+  }
+
+  private get lockOwner(): object {
+    return this.deps.lockOwner ?? this;
+  }
+
+  /**
+   * Ends capture at `snapshot` (taken after every earlier round's): after the round in progress,
+   * one last round reads under it, and then the source is `finished`. Every log row visible in
+   * the snapshot has then been emitted (rounds cover each snapshot completely), and none that is
+   * not: the exact boundary the switch to WAL capture needs.
+   */
+  finishWith(snapshot: string): void {
+    this.final ??= { snapshot, done: false };
+  }
+
+  /** True once the round under the finishWith snapshot is complete; read() then returns nothing. */
+  get finished(): boolean {
+    return this.final?.done ?? false;
   }
 
   async open(): Promise<void> {
@@ -64,14 +93,14 @@ export class TriggerSource implements ChangeSource {
     await this.deps.ready();
     const info = await getCaptured(this.deps.driver, this.name);
     if (!info) throw new UserInputError(`table ${this.name} has no trigger capture installed; run cdc install-triggers --table ${this.name} first`);
-    await this.deps.locks.ensure(this.name, this);
+    await this.deps.locks.ensure(this.name, this.lockOwner);
     try {
       this.info = info;
       this.version = info.schemaVersion;
       this.signature = info.columnSignature;
       await this.reloadColumns();
     } catch (err) {
-      await this.deps.locks.release(this.name, this);
+      if (!this.deps.lockOwner) await this.deps.locks.release(this.name, this);
       throw err;
     }
     this.round = null;
@@ -82,12 +111,13 @@ export class TriggerSource implements ChangeSource {
   async read(maxChanges: number): Promise<ChangeBatch> {
     const info = this.requireOpen();
     if (!Number.isSafeInteger(maxChanges) || maxChanges < 1) throw new Error(`read(${maxChanges}): need a positive batch size`);
-    if (await this.deps.locks.ensure(this.name, this)) {
+    if (this.final?.done) return { changes: [], ack: new TriggerAck(this, null) };
+    if (await this.deps.locks.ensure(this.name, this.lockOwner)) {
       // The lock's connection was lost and no one else took the table meanwhile. The round state
       // stays valid: rows another process may have acknowledged in between are simply gone.
       this.deps.logger.warn({ table: this.name }, 'capture lock connection was lost; lock taken again');
     }
-    const round = this.round ?? { snapshot: await takeSnapshot(this.deps.driver), prev: this.lastSnapshot, afterId: '0', columnsChecked: false };
+    const round = this.round ?? (await this.newRound());
     this.round = round;
     const rows = await readPage(this.deps.driver, info.logTable, round.afterId, round.snapshot, round.prev, maxChanges);
     if (rows.length > 0 && !round.columnsChecked) {
@@ -101,6 +131,7 @@ export class TriggerSource implements ChangeSource {
     if (rows.length < maxChanges) {
       this.round = null;
       this.lastSnapshot = round.snapshot;
+      if (round.final) this.final!.done = true;
     } else round.afterId = rows[rows.length - 1]!.id;
     if (rows.length === 0) return { changes, ack: new TriggerAck(this, null) };
     const last = rows[rows.length - 1]!;
@@ -138,7 +169,13 @@ export class TriggerSource implements ChangeSource {
     }
     this.state = 'closed';
     await this.ackChain.catch(() => undefined);
-    await this.deps.locks.release(this.name, this);
+    if (!this.deps.lockOwner) await this.deps.locks.release(this.name, this);
+  }
+
+  private async newRound(): Promise<Round> {
+    const prev = this.lastSnapshot;
+    if (this.final) return { snapshot: this.final.snapshot, prev, afterId: '0', columnsChecked: false, final: true };
+    return { snapshot: await takeSnapshot(this.deps.driver), prev, afterId: '0', columnsChecked: false, final: false };
   }
 
   private async decode(rows: LogRow[], info: CapturedTableRow): Promise<CapturedChange[]> {

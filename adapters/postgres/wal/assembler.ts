@@ -1,0 +1,148 @@
+import type { CapturedChange } from '../../../src/core/change-event';
+import type { TableRef } from '../../../src/core/table-ref';
+import type { WalBoundary } from './boundary';
+import type { ColumnTracker } from './columns';
+import { decodeRowMessage, pickKey } from './decode';
+import { formatLsn, parseLsn, widenXid } from './lsn';
+import { walChangeId, type ChangeRef } from './position';
+import type { PgoutputMessage } from './replication';
+import { visibleIn } from './snapshot';
+
+/** What the stream yields to the source, in stream (commit) order. */
+export type StreamItem =
+  | { kind: 'change'; ref: ChangeRef; change: CapturedChange }
+  /** Every transaction committing before `lsn` has been passed on: a position safe to confirm. */
+  | { kind: 'progress'; lsn: bigint }
+  /** `cdc upgrade --to trigger` committed here: this and later transactions belong to the trigger log. */
+  | { kind: 'switch' };
+
+export interface AssemblerContext {
+  table: TableRef;
+  /** The table's OID when it was opened: follows a rename, where the name would not. */
+  tableOid: number | null;
+  keyColumns: readonly string[];
+  columns: ColumnTracker;
+  boundary: WalBoundary | null;
+  /** Prefix of the transactional message `cdc upgrade --to trigger` writes for this slot. */
+  switchPrefix: string;
+  /** A recent full (64-bit) xid, to widen pgoutput's 32-bit xids. */
+  xidReference(): bigint;
+  onOmitted(columns: string[]): void;
+  onInvalid(columns: string[]): void;
+}
+
+interface OpenTxn {
+  commit: bigint;
+  xid: bigint;
+  timestamp: string;
+  ordinal: number;
+  /** Delivered by the trigger log before the switch to WAL (see boundary.ts). */
+  delivered: boolean;
+  switchMarker: boolean;
+}
+
+/**
+ * Turns pgoutput messages into changes of one table. pgoutput (protocol 1) sends each transaction
+ * whole, at its commit, in commit order: BEGIN, Relation/row messages, COMMIT; non-transactional
+ * messages (our heartbeats) arrive between transactions, at their WAL position.
+ */
+export class StreamAssembler {
+  private txn: OpenTxn | null = null;
+
+  constructor(
+    private readonly ctx: AssemblerContext,
+    private readonly emit: (item: StreamItem) => Promise<void>,
+  ) {}
+
+  async handle(msg: PgoutputMessage): Promise<void> {
+    switch (msg.tag) {
+      case 'begin': {
+        const commit = parseLsn(msg.commitLsn!);
+        const b = this.ctx.boundary;
+        const xid = widenXid(msg.xid, b?.delivered && commit < b.deliveredBefore ? b.delivered.xmax : this.ctx.xidReference());
+        const delivered = b?.delivered != null && commit < b.deliveredBefore && visibleIn(xid, b.delivered);
+        this.txn = { commit, xid, timestamp: commitTimestamp(msg.commitTime as bigint), ordinal: 0, delivered, switchMarker: false };
+        return;
+      }
+      case 'relation':
+        if (this.isOurs(msg)) await this.ctx.columns.reload();
+        return;
+      case 'insert':
+      case 'update':
+      case 'delete': {
+        const txn = this.txn;
+        if (!txn || txn.delivered || !this.isOurs(msg.relation)) return;
+        let row = decodeRowMessage(msg, this.ctx.columns.types);
+        if (row.unknown.length > 0) {
+          await this.ctx.columns.reload();
+          row = decodeRowMessage(msg, this.ctx.columns.types);
+        }
+        if (row.omitted.length > 0) this.ctx.onOmitted(row.omitted);
+        if (row.invalid.length > 0) this.ctx.onInvalid(row.invalid);
+        const keySource = row.after ?? row.before;
+        await this.push(txn, {
+          operation: row.operation,
+          before: row.before,
+          after: row.after,
+          primaryKey: keySource ? pickKey(keySource, this.ctx.keyColumns) : null,
+          extra: row.omitted.length > 0 ? { unchanged_toast_omitted: row.omitted } : {},
+        });
+        return;
+      }
+      case 'truncate': {
+        const txn = this.txn;
+        if (!txn || txn.delivered || !msg.relations.some((r) => r && this.isOurs(r))) return;
+        await this.push(txn, { operation: 'TRUNCATE', before: null, after: null, primaryKey: null, extra: {} });
+        return;
+      }
+      case 'message':
+        if (!msg.transactional) await this.emit({ kind: 'progress', lsn: parseLsn(msg.messageLsn!) });
+        else if (this.txn && msg.prefix === this.ctx.switchPrefix) this.txn.switchMarker = true;
+        return;
+      case 'commit': {
+        const txn = this.txn;
+        this.txn = null;
+        if (txn?.switchMarker) await this.emit({ kind: 'switch' });
+        else await this.emit({ kind: 'progress', lsn: parseLsn(msg.commitEndLsn!) });
+        return;
+      }
+      default:
+        return; // type and origin messages carry nothing we use
+    }
+  }
+
+  private async push(txn: OpenTxn, c: Pick<CapturedChange, 'operation' | 'before' | 'after' | 'primaryKey'> & { extra: Record<string, unknown> }): Promise<void> {
+    txn.ordinal++;
+    const ref = { commit: txn.commit, ordinal: txn.ordinal };
+    const id = walChangeId(txn.commit, txn.ordinal);
+    const txid = txn.xid.toString();
+    await this.emit({
+      kind: 'change',
+      ref,
+      change: {
+        operation: c.operation,
+        before: c.before,
+        after: c.after,
+        primaryKey: c.primaryKey,
+        timestamp: txn.timestamp,
+        transactionId: txid,
+        changeId: id,
+        position: id,
+        sourceExtra: { txid, lsn: formatLsn(txn.commit), ...c.extra },
+      },
+    });
+  }
+
+  private isOurs(rel: { relationOid: number; schema: string; name: string }): boolean {
+    if (this.ctx.tableOid !== null) return rel.relationOid >>> 0 === this.ctx.tableOid; // read as int32 by the library
+    return rel.schema === this.ctx.table.schema && rel.name === this.ctx.table.name;
+  }
+}
+
+/** pgoutput's commit time (µs since the Unix epoch, as the library converts it) → ISO-8601 UTC with µs. */
+export function commitTimestamp(micros: bigint): string {
+  const seconds = micros / 1_000_000n;
+  const fraction = micros % 1_000_000n;
+  const iso = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  return `${iso}.${fraction.toString().padStart(6, '0')}Z`;
+}
