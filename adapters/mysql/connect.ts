@@ -40,7 +40,13 @@ export function parseMysqlUrl(url: string): MysqlConnectOptions {
   if (!Number.isInteger(poolSize) || poolSize < 2 || poolSize > 1000) {
     throw new UserInputError(`invalid MySQL URL ${shown}: poolSize must be an integer from 2 to 1000`);
   }
+  const serverIdParam = u.searchParams.get('binlogServerId');
+  const binlogServerId = serverIdParam === null ? undefined : Number(serverIdParam);
+  if (binlogServerId !== undefined && (!Number.isInteger(binlogServerId) || binlogServerId < 1 || binlogServerId > 4294967295)) {
+    throw new UserInputError(`invalid MySQL URL ${shown}: binlogServerId must be an integer from 1 to 4294967295`);
+  }
   return {
+    ...(binlogServerId !== undefined ? { binlogServerId } : {}),
     host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port: u.port ? Number(u.port) : 3306,
     user: decodeURIComponent(u.username || 'root'),

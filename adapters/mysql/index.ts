@@ -1,52 +1,75 @@
+import { randomInt } from 'node:crypto';
+import type { CaptureMode } from '../../src/core/change-event';
 import type { ChangeSource, TableStatus } from '../../src/core/change-source';
 import type { Logger } from '../../src/core/logger';
 import { loadMigrations, runMigrations } from '../../src/core/migrate';
-import type { CapturedTableInfo, InstallOptions, InstallResult, SourceDatabase } from '../../src/core/source-database';
-import type { TableRef } from '../../src/core/table-ref';
+import type { CapturedTableInfo, InstallOptions, InstallResult, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
+import { qualifiedName, type TableRef } from '../../src/core/table-ref';
+import { BinlogDemux } from './binlog/demux';
+import { BinlogReader } from './binlog/reader';
+import { BinlogTableSource } from './binlog/table-source';
 import { connectMysql, type MysqlServerInfo } from './connect';
 import type { MysqlDriver } from './driver';
 import { mysqlMigrationDriver } from './migrations';
+import type { MysqlConnectOptions } from './mysql2-driver';
 import { MysqlSequenceStore } from './sequence-store';
 import { MIGRATIONS_DIR } from './sql-files';
 import { listCaptured } from './state-store';
-import { triggerStatuses } from './status';
-import { checkInstallable, installTrigger, type InstallContext } from './trigger/install';
+import { captureStatuses } from './status';
+import { checkInstallable, installTrigger, refuseBinlogMode, type InstallContext } from './trigger/install';
 import { MysqlTriggerSource, type TriggerSourceOptions } from './trigger/source';
 import { uninstallTrigger } from './trigger/uninstall';
+import { requestUpgrade } from './upgrade/request';
+import type { SnapshotStrategy } from './upgrade/snapshot';
+import { SwitchingSource } from './upgrade/switching-source';
 
 export interface MysqlAdapterOptions extends Partial<TriggerSourceOptions> {
   /** lock_wait_timeout (s) for install/uninstall DDL; default 10. */
   ddlLockWaitSeconds?: number;
   /** Override server detection of CREATE OR REPLACE TRIGGER (tests run MySQL 8's path on MariaDB). */
   canReplaceTrigger?: boolean;
+  /** How a switch boundary is taken (upgrade/snapshot.ts); default by server. Tests force 'table-lock'. */
+  snapshotStrategy?: SnapshotStrategy;
+  /** How often a running source looks for a switch requested by `cdc upgrade`; default 1000 ms. */
+  switchPollMs?: number;
+  /** How often an idle binlog table's checkpoint follows the stream; default 5000 ms. */
+  binlogKeepAliveMs?: number;
+  /** Changes queued in memory before the binlog stream stops reading for a while; default 20 000. */
+  binlogHighWater?: number;
 }
 
 const DEFAULTS: TriggerSourceOptions = { longTransactionWarnSeconds: 60, maxRoundMs: 5_000, ackWaitMs: 500 };
 
+
 /**
- * MySQL / MariaDB trigger capture (docs/mysql-trigger.md). `url` is mysql://user:pass@host:port/db;
- * the database is both the default schema for unqualified tables and where cdc keeps its state.
+ * MySQL / MariaDB capture: triggers (docs/mysql-trigger.md) or the binlog (docs/mysql-binlog.md),
+ * per table. `url` is mysql://user:pass@host:port/db; the database is both the default schema for
+ * unqualified tables and where cdc keeps its state.
  */
 export async function openMysql(url: string, options: MysqlAdapterOptions = {}): Promise<MysqlSourceDatabase> {
   const { driver, options: conn, server } = await connectMysql(url);
-  return new MysqlSourceDatabase(driver, conn.database, server, options);
+  return new MysqlSourceDatabase(driver, conn, server, options);
 }
 
 export class MysqlSourceDatabase implements SourceDatabase {
   readonly dialect = 'mysql' as const;
+  readonly databaseName: string;
   readonly defaultSchema: string;
   readonly sequences: MysqlSequenceStore;
   private migrated: Promise<void> | null = null;
   private readonly ddl: InstallContext;
   private readonly sourceOptions: TriggerSourceOptions;
+  private readonly strategy: SnapshotStrategy;
+  private demux: BinlogDemux | null = null;
 
   constructor(
     private readonly driver: MysqlDriver,
-    readonly databaseName: string,
+    private readonly conn: MysqlConnectOptions,
     readonly server: MysqlServerInfo,
-    options: MysqlAdapterOptions,
+    private readonly options: MysqlAdapterOptions,
   ) {
-    this.defaultSchema = databaseName;
+    this.databaseName = conn.database;
+    this.defaultSchema = conn.database;
     this.sequences = new MysqlSequenceStore(driver, () => this.migrate());
     this.ddl = {
       driver,
@@ -58,6 +81,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
       maxRoundMs: options.maxRoundMs ?? DEFAULTS.maxRoundMs,
       ackWaitMs: options.ackWaitMs ?? DEFAULTS.ackWaitMs,
     };
+    this.strategy = options.snapshotStrategy ?? (server.mariadb ? 'mariadb' : 'table-lock');
   }
 
   /** Idempotent and safe concurrently (GET_LOCK); runs once per instance unless it failed. */
@@ -73,6 +97,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
 
   async checkInstall(table: TableRef, options: InstallOptions): Promise<void> {
     await checkInstallable(this.ddl, table, options);
+    await refuseBinlogMode(this.driver, qualifiedName(table));
   }
 
   install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
@@ -83,19 +108,62 @@ export class MysqlSourceDatabase implements SourceDatabase {
     return uninstallTrigger(this.ddl, table);
   }
 
-  async listCaptured(): Promise<CapturedTableInfo[]> {
-    return (await listCaptured(this.driver)).map((t) => ({ table: t.table, qualifiedName: t.tableName, keyColumns: t.keyColumns, mode: 'trigger' }));
+  upgrade(table: TableRef, to: CaptureMode): Promise<UpgradeResult> {
+    return requestUpgrade(
+      { ...this.ddl, mariadb: this.server.mariadb, strategy: this.strategy, ensureMigrated: () => this.migrate() },
+      table,
+      to,
+    );
   }
 
+  async listCaptured(): Promise<CapturedTableInfo[]> {
+    return (await listCaptured(this.driver)).map((t) => ({
+      table: t.table,
+      qualifiedName: t.tableName,
+      keyColumns: t.keyColumns,
+      mode: t.mode === 'binlog' ? 'binlog' : 'trigger',
+    }));
+  }
+
+  /** The table's source in its stored mode, switching modes when `cdc upgrade` asks for it. */
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource {
-    return new MysqlTriggerSource(this.driver, table, ctx.logger.child({ source: 'mysql-trigger' }), this.sourceOptions);
+    const logger = ctx.logger;
+    return new SwitchingSource({
+      driver: this.driver,
+      table,
+      logger: logger.child({ source: 'mysql' }),
+      strategy: this.strategy,
+      pollMs: this.options.switchPollMs ?? 1000,
+      ddlLockWaitSeconds: this.ddl.ddlLockWaitSeconds,
+      trigger: () => new MysqlTriggerSource(this.driver, table, logger.child({ source: 'mysql-trigger' }), this.sourceOptions),
+      binlog: () =>
+        new BinlogTableSource(this.driver, this.binlogDemux(logger), table, logger.child({ source: 'mysql-binlog' }), {
+          keepAliveMs: this.options.binlogKeepAliveMs ?? 5000,
+          mariadb: this.server.mariadb,
+        }),
+    });
   }
 
   status(): Promise<TableStatus[]> {
-    return triggerStatuses(this.driver);
+    return captureStatuses(this.driver);
   }
 
   async close(): Promise<void> {
+    this.demux?.close();
     await this.driver.end();
+  }
+
+  /**
+   * One binlog stream for all binlog-mode tables of this source. Its replica server_id must be
+   * unique among everything reading the server's binlog: the server disconnects an older dump
+   * connection that announces the same id (MariaDB and MySQL both do).
+   */
+  private binlogDemux(logger: Logger): BinlogDemux {
+    this.demux ??= new BinlogDemux(
+      (events) => new BinlogReader(this.conn, this.conn.binlogServerId ?? randomInt(1_000_000_000, 2_147_483_647), events),
+      logger.child({ component: 'mysql-binlog-stream' }),
+      { highWater: this.options.binlogHighWater ?? 20_000, lowWater: Math.floor((this.options.binlogHighWater ?? 20_000) / 4) },
+    );
+    return this.demux;
   }
 }

@@ -6,6 +6,10 @@ import { columnKind, type CanonicalColumn } from './types/canonical';
 export interface ColumnInfo extends CanonicalColumn {
   /** information_schema COLUMN_TYPE, e.g. `decimal(12,2)`, `bigint(20) unsigned`. */
   columnType: string;
+  /** information_schema DATA_TYPE, e.g. `float`, `point` (the binlog decoder needs the subtype). */
+  dataType: string;
+  /** Declared decimals of FLOAT(M,D)/DOUBLE(M,D)/DECIMAL; null when none were declared. */
+  numericScale: number | null;
 }
 
 export interface TableInfo {
@@ -28,8 +32,9 @@ export async function describeTable(q: MysqlQueryable, table: TableRef): Promise
     [table.schema, table.name],
   );
   if (!t) return null;
-  const cols = await q.rows<{ name: string; data_type: string; column_type: string; fsp: string | number | null }>(
-    `SELECT COLUMN_NAME AS name, DATA_TYPE AS data_type, COLUMN_TYPE AS column_type, DATETIME_PRECISION AS fsp
+  const cols = await q.rows<{ name: string; data_type: string; column_type: string; fsp: string | number | null; scale: string | number | null }>(
+    `SELECT COLUMN_NAME AS name, DATA_TYPE AS data_type, COLUMN_TYPE AS column_type, DATETIME_PRECISION AS fsp,
+            NUMERIC_SCALE AS scale
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [table.schema, table.name],
   );
@@ -46,6 +51,8 @@ export async function describeTable(q: MysqlQueryable, table: TableRef): Promise
     columns: cols.map((c) => ({
       name: c.name,
       columnType: c.column_type,
+      dataType: c.data_type.toLowerCase(),
+      numericScale: c.scale === null ? null : Number(c.scale),
       kind: columnKind(c.data_type, jsonColumns.has(c.name)),
       fsp: c.fsp === null ? 0 : Number(c.fsp),
     })),

@@ -9,6 +9,8 @@ export interface MysqlConnectOptions {
   password: string;
   database: string;
   poolSize: number;
+  /** The replica server_id the binlog reader announces (URL ?binlogServerId=); random when unset. */
+  binlogServerId?: number;
 }
 
 /**

@@ -10,6 +10,8 @@ export interface CapturedTable {
   generation: string;
   schemaVersion: number;
   columnsSignature: string;
+  /** 'trigger' or 'binlog' (docs/mysql-binlog.md); install never changes it. */
+  mode: string;
 }
 
 interface RegistryRow {
@@ -21,9 +23,11 @@ interface RegistryRow {
   generation: string;
   schema_version: number | string;
   columns_signature: string;
+  mode?: string;
 }
 
 const COLUMNS = 'table_name, db, relation, key_columns, log_table, generation, schema_version, columns_signature';
+const SELECTED = `${COLUMNS}, mode`;
 
 function fromRow(r: RegistryRow): CapturedTable {
   return {
@@ -34,6 +38,7 @@ function fromRow(r: RegistryRow): CapturedTable {
     generation: r.generation,
     schemaVersion: Number(r.schema_version),
     columnsSignature: r.columns_signature,
+    mode: r.mode ?? 'trigger',
   };
 }
 
@@ -42,7 +47,7 @@ const missingTable = (err: unknown): boolean => (err as { code?: string } | null
 /** The registry row of a table; null when not captured (also before the first migration). */
 export async function getCaptured(q: MysqlQueryable, tableName: string): Promise<CapturedTable | null> {
   try {
-    const [row] = await q.rows<RegistryRow>(`SELECT ${COLUMNS} FROM cdc_captured_tables WHERE table_name = ?`, [tableName]);
+    const [row] = await q.rows<RegistryRow>(`SELECT ${SELECTED} FROM cdc_captured_tables WHERE table_name = ?`, [tableName]);
     return row ? fromRow(row) : null;
   } catch (err) {
     if (missingTable(err)) return null;
@@ -53,7 +58,7 @@ export async function getCaptured(q: MysqlQueryable, tableName: string): Promise
 /** Every captured table; empty (not an error) before the first migration. */
 export async function listCaptured(q: MysqlQueryable): Promise<CapturedTable[]> {
   try {
-    const rows = await q.rows<RegistryRow>(`SELECT ${COLUMNS} FROM cdc_captured_tables ORDER BY table_name`);
+    const rows = await q.rows<RegistryRow>(`SELECT ${SELECTED} FROM cdc_captured_tables ORDER BY table_name`);
     return rows.map(fromRow);
   } catch (err) {
     if (missingTable(err)) return [];
@@ -61,7 +66,7 @@ export async function listCaptured(q: MysqlQueryable): Promise<CapturedTable[]> 
   }
 }
 
-export async function saveCaptured(q: MysqlQueryable, t: CapturedTable): Promise<void> {
+export async function saveCaptured(q: MysqlQueryable, t: Omit<CapturedTable, 'mode'>): Promise<void> {
   await q.exec(
     `INSERT INTO cdc_captured_tables (${COLUMNS}, mode, installed_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'trigger', UTC_TIMESTAMP(6))
@@ -79,6 +84,9 @@ export async function saveCaptured(q: MysqlQueryable, t: CapturedTable): Promise
 export async function forgetCaptured(q: MysqlQueryable, tableName: string): Promise<void> {
   try {
     await q.exec('DELETE FROM cdc_captured_tables WHERE table_name = ?', [tableName]);
+    await q.exec('DELETE FROM cdc_mode_switches WHERE table_name = ?', [tableName]).catch((err) => {
+      if (!missingTable(err)) throw err;
+    });
     await q.exec('UPDATE cdc_checkpoints SET mode = NULL, position = NULL, updated_at = UTC_TIMESTAMP(6) WHERE table_name = ?', [tableName]);
   } catch (err) {
     if (!missingTable(err)) throw err;

@@ -5,19 +5,35 @@ import { columnsSignature, describeTable } from './introspect';
 import { getCheckpoint, listCaptured, type CapturedTable } from './state-store';
 import { oldestWriteTransaction } from './trigger/long-transactions';
 import { tableExists } from './trigger/install';
+import { binlogTableStatus, readBinlogServerState, type BinlogServerState } from './binlog/status';
+import { listSwitches } from './upgrade/switch-store';
 
 /**
- * `cdc status` for every captured table. Backlog is an exact COUNT(*) of the log, which holds only
+ * `cdc status` for every captured table, in its mode (binlog/status.ts for binlog tables), with a
+ * pending `cdc upgrade` switch in `details.switch`. Backlog is an exact COUNT(*) of the log, which holds only
  * undelivered rows (a scan of the log; fine for a status command). Lag is the age of the lowest-id row, the
  * oldest committed change not yet delivered. TRUNCATE of a captured table cannot be seen here
  * (docs/mysql-trigger.md): it fires no trigger and leaves no trace in the log.
  */
-export async function triggerStatuses(driver: MysqlDriver): Promise<TableStatus[]> {
+export async function captureStatuses(driver: MysqlDriver): Promise<TableStatus[]> {
   const captured = await listCaptured(driver);
   if (captured.length === 0) return [];
   const oldest = await oldestWriteTransaction(driver);
+  const switches = await listSwitches(driver);
+  let server: BinlogServerState | null = null;
   const out: TableStatus[] = [];
-  for (const t of captured) out.push(await tableStatus(driver, t, oldest));
+  for (const t of captured) {
+    let status: TableStatus;
+    if (t.mode === 'binlog') {
+      server ??= await readBinlogServerState(driver);
+      status = await binlogTableStatus(driver, t, server);
+    } else {
+      status = await tableStatus(driver, t, oldest);
+    }
+    const pending = switches.get(t.tableName);
+    if (pending) status.details = { ...status.details, switch: { to: pending.target, phase: pending.phase, requestedAt: pending.requestedAt } };
+    out.push(status);
+  }
   return out;
 }
 

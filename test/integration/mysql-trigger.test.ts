@@ -79,7 +79,13 @@ describe('install / uninstall', () => {
     assert.deepEqual((await cdc.listCaptured()).map((t) => t.qualifiedName), [`${db.name}.plain`]);
 
     assert.equal(await cdc.uninstall(ref('plain')), true);
-    assert.deepEqual(await db.objects(), ['table:cdc_captured_tables', 'table:cdc_checkpoints', 'table:cdc_migrations', 'table:plain']);
+    assert.deepEqual(await db.objects(), [
+      'table:cdc_captured_tables',
+      'table:cdc_checkpoints',
+      'table:cdc_migrations',
+      'table:cdc_mode_switches',
+      'table:plain',
+    ]);
     assert.deepEqual(await db.query('SELECT id, v FROM plain'), [{ id: 1, v: 'kept' }]);
     assert.deepEqual(await db.query('SELECT * FROM cdc_captured_tables'), []);
     assert.equal(await cdc.uninstall(ref('plain')), false);

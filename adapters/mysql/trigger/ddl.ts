@@ -28,7 +28,7 @@ const OPS: Record<TriggerEvent, { op: string; before: boolean; after: boolean }>
 };
 
 /** Renders the log table and the three triggers of one table from sql/mysql/ (pure; no database). */
-export function installDdl(table: TableRef, columns: readonly CanonicalColumn[]): InstallDdl {
+export function installDdl(table: TableRef, columns: readonly (CanonicalColumn & { dataType?: string })[]): InstallDdl {
   const names = cdcObjectNames(table);
   const logRef = `${quoteIdent(table.schema)}.${quoteIdent(names.logTable)}`;
   const triggerNames: Record<TriggerEvent, string> = {

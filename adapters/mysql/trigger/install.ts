@@ -41,9 +41,12 @@ export async function installTrigger(
   table: TableRef,
   options: InstallOptions,
   ensureMigrated: () => Promise<void>,
+  /** Set by `cdc upgrade --to trigger`, the one caller that installs for a binlog-mode table. */
+  switchingToTrigger = false,
 ): Promise<InstallResult> {
   const name = qualifiedName(table);
   const { info, keyColumns } = await checkInstallable(ctx, table, options);
+  if (!switchingToTrigger) await refuseBinlogMode(ctx.driver, name);
   const ddl = installDdl(table, info.columns);
   const signature = columnsSignature(info.columns);
   // Only now: even cdc's own state tables are not created for input that was going to fail.
@@ -76,7 +79,7 @@ export async function installTrigger(
         await replaceTrigger(ctx, session, table, trigger);
       }
     }
-    const next: CapturedTable = {
+    const next: Omit<CapturedTable, 'mode'> = {
       tableName: name,
       table,
       keyColumns,
@@ -94,6 +97,17 @@ export async function installTrigger(
     throw ddlError(err, name);
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * Triggers on a binlog-mode table would fill a change log nobody reads; moving back is a switch
+ * with a boundary, which only `cdc upgrade --to trigger` does.
+ */
+export async function refuseBinlogMode(q: MysqlQueryable, name: string): Promise<void> {
+  const registry = await getCaptured(q, name);
+  if (registry?.mode === 'binlog') {
+    throw new UserInputError(`${name} is captured from the binlog; use cdc upgrade --table ${name} --to trigger to move it back to triggers`);
   }
 }
 

@@ -12,6 +12,12 @@ import { LongTransactionAlarm } from './long-transactions';
 import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position';
 import { readLogPage, toCapturedChange } from './read-query';
 
+/**
+ * Opens the round's consistent-snapshot transaction on the session itself and returns the
+ * boundary that goes with the snapshot (opaque here; upgrade/snapshot.ts makes it).
+ */
+export type BoundarySnapshot = (session: MysqlSession) => Promise<string>;
+
 export interface TriggerSourceOptions {
   /** Warn when an open write transaction is older than this (it holds its changes back). */
   longTransactionWarnSeconds: number;
@@ -47,7 +53,11 @@ export class MysqlTriggerSource implements ChangeSource {
   private session: MysqlSession | null = null;
   private captured: CapturedTable | null = null;
   private logRef = '';
-  private round: { afterId: bigint; startedAt: number } | null = null;
+  private round: { afterId: bigint; startedAt: number; boundary: string | null } | null = null;
+  /** A switch away from trigger capture asked for a boundary round (upgrade/switching-source.ts). */
+  private boundarySnapshot: BoundarySnapshot | null = null;
+  /** Set when a boundary round read every row of its snapshot: no further round may start. */
+  private finalBoundary: string | null = null;
   private readonly outstanding = new Set<TriggerAckToken>();
   private ackWaiters: Array<() => void> = [];
   private readonly alarm: LongTransactionAlarm;
@@ -82,13 +92,24 @@ export class MysqlTriggerSource implements ChangeSource {
     if (!this.captured) throw new Error('read() called before open()');
     if (!Number.isSafeInteger(maxChanges) || maxChanges < 1) throw new Error(`maxChanges must be a positive integer, got ${maxChanges}`);
     if (!this.round) {
+      if (this.finalBoundary !== null) return emptyBatch();
       if (this.outstanding.size > 0 && !(await this.acksSettled(this.options.ackWaitMs))) return emptyBatch();
       if (this.closed) return emptyBatch();
       const session = await this.connect();
       await this.alarm.check(session).catch((err) => this.logger.debug({ table: this.name, err: String(err) }, 'long-transaction check failed'));
       await this.refreshRegistry();
-      await session.exec('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-      this.round = { afterId: 0n, startedAt: Date.now() };
+      let boundary: string | null = null;
+      if (this.boundarySnapshot) {
+        try {
+          boundary = await this.boundarySnapshot(session);
+        } catch (err) {
+          if (!session.lost) await session.exec('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      } else {
+        await session.exec('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      }
+      this.round = { afterId: 0n, startedAt: Date.now(), boundary };
     }
     const round = this.round;
     const captured = this.captured;
@@ -98,7 +119,12 @@ export class MysqlTriggerSource implements ChangeSource {
       const changes = rows.map((row) => toCapturedChange(row, ctx));
       const ids = rows.map((r) => BigInt(r.id));
       if (ids.length > 0) round.afterId = ids[ids.length - 1]!;
-      if (rows.length < maxChanges || Date.now() - round.startedAt >= this.options.maxRoundMs) await this.endRound();
+      const complete = rows.length < maxChanges;
+      if (complete || Date.now() - round.startedAt >= this.options.maxRoundMs) {
+        // Only a round that read its whole snapshot can be the last one before a switch.
+        if (complete && round.boundary !== null) this.finalBoundary = round.boundary;
+        await this.endRound();
+      }
       if (changes.length === 0) return emptyBatch();
       const token = ackToken(ids);
       this.outstanding.add(token);
@@ -107,6 +133,19 @@ export class MysqlTriggerSource implements ChangeSource {
       await this.abandonRound();
       throw err;
     }
+  }
+
+  /**
+   * From now on every round is a boundary round: its snapshot comes with a boundary (`snapshot`),
+   * and the first one that reads all its rows is the last round (docs/mysql-binlog.md).
+   */
+  requestBoundary(snapshot: BoundarySnapshot): void {
+    this.boundarySnapshot = snapshot;
+  }
+
+  /** The boundary, once its final round was read and every batch of it acknowledged; else null. */
+  boundaryReached(): string | null {
+    return this.finalBoundary !== null && this.round === null && this.outstanding.size === 0 ? this.finalBoundary : null;
   }
 
   async ack(token: AckToken): Promise<void> {
@@ -132,8 +171,15 @@ export class MysqlTriggerSource implements ChangeSource {
     this.round = null;
     const session = this.session;
     this.session = null;
-    // Closing the connection rolls back the round and releases the drain lock.
-    if (session) await session.close();
+    if (!session) return;
+    // Closing the connection rolls back the round and releases the drain lock too, but the server
+    // does that asynchronously: a switch that opens the next source at once could find the lock
+    // still held. RELEASE_LOCK first makes the release happen before close() returns.
+    if (!session.lost) {
+      await session.exec('ROLLBACK').catch(() => undefined);
+      await session.rows('SELECT RELEASE_LOCK(?) AS released', [this.lockName]).catch(() => undefined);
+    }
+    await session.close();
   }
 
   /**
