@@ -3,7 +3,8 @@ import type { CaptureMode } from '../../src/core/change-event';
 import type { ChangeSource, TableStatus } from '../../src/core/change-source';
 import type { Logger } from '../../src/core/logger';
 import { loadMigrations, runMigrations } from '../../src/core/migrate';
-import type { CapturedTableInfo, InstallOptions, InstallResult, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
+import { UserInputError } from '../../src/core/errors';
+import type { CapturedTableInfo, InstallOptions, InstallResult, SchemaVersionInfo, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
 import { qualifiedName, type TableRef } from '../../src/core/table-ref';
 import { BinlogDemux } from './binlog/demux';
 import { BinlogReader } from './binlog/reader';
@@ -14,6 +15,7 @@ import { mysqlMigrationDriver } from './migrations';
 import type { MysqlConnectOptions } from './mysql2-driver';
 import { MysqlSequenceStore } from './sequence-store';
 import { MIGRATIONS_DIR } from './sql-files';
+import { schemaVersions } from './schema-history';
 import { listCaptured } from './state-store';
 import { captureStatuses } from './status';
 import { checkInstallable, installTrigger, refuseBinlogMode, type InstallContext } from './trigger/install';
@@ -123,6 +125,16 @@ export class MysqlSourceDatabase implements SourceDatabase {
       keyColumns: t.keyColumns,
       mode: t.mode === 'binlog' ? 'binlog' : 'trigger',
     }));
+  }
+
+  async schemaHistory(table: TableRef): Promise<SchemaVersionInfo[]> {
+    const name = qualifiedName(table);
+    // Not captured at all: say so without creating cdc's tables in a database that has none.
+    if (!(await listCaptured(this.driver)).some((t) => t.tableName === name)) {
+      throw new UserInputError(`table ${name} is not captured; run cdc install-triggers --table ${name} first`);
+    }
+    await this.migrate(); // a database captured before migration 003 gets its (empty) history table
+    return (await schemaVersions(this.driver, name)) ?? [];
   }
 
   /** The table's source in its stored mode, switching modes when `cdc upgrade` asks for it. */

@@ -10,6 +10,8 @@ export interface ColumnInfo extends CanonicalColumn {
   dataType: string;
   /** Declared decimals of FLOAT(M,D)/DOUBLE(M,D)/DECIMAL; null when none were declared. */
   numericScale: number | null;
+  /** IS_NULLABLE; recorded in the schema history, not part of the signature. */
+  nullable?: boolean;
 }
 
 export interface TableInfo {
@@ -32,9 +34,9 @@ export async function describeTable(q: MysqlQueryable, table: TableRef): Promise
     [table.schema, table.name],
   );
   if (!t) return null;
-  const cols = await q.rows<{ name: string; data_type: string; column_type: string; fsp: string | number | null; scale: string | number | null }>(
+  const cols = await q.rows<{ name: string; data_type: string; column_type: string; fsp: string | number | null; scale: string | number | null; nullable: string }>(
     `SELECT COLUMN_NAME AS name, DATA_TYPE AS data_type, COLUMN_TYPE AS column_type, DATETIME_PRECISION AS fsp,
-            NUMERIC_SCALE AS scale
+            NUMERIC_SCALE AS scale, IS_NULLABLE AS nullable
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [table.schema, table.name],
   );
@@ -53,6 +55,7 @@ export async function describeTable(q: MysqlQueryable, table: TableRef): Promise
       columnType: c.column_type,
       dataType: c.data_type.toLowerCase(),
       numericScale: c.scale === null ? null : Number(c.scale),
+      nullable: c.nullable === 'YES',
       kind: columnKind(c.data_type, jsonColumns.has(c.name)),
       fsp: c.fsp === null ? 0 : Number(c.fsp),
     })),

@@ -4,7 +4,7 @@ import type { Logger } from '../../src/core/logger';
 import { loadMigrations, runMigrations } from '../../src/core/migrate';
 import type { CaptureMode } from '../../src/core/change-event';
 import { UserInputError } from '../../src/core/errors';
-import type { CapturedTableInfo, InstallOptions, InstallResult, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
+import type { CapturedTableInfo, InstallOptions, InstallResult, SchemaVersionInfo, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
 import type { TableRef } from '../../src/core/table-ref';
 import { qualifiedName } from '../../src/core/table-ref';
 import type { PgDriver } from './driver';
@@ -12,7 +12,7 @@ import { SourceLocks } from './locks';
 import { pgMigrationDriver } from './migrations';
 import { pgSequenceStore } from './sequence-store';
 import { MIGRATIONS_DIR } from './sql-files';
-import { clearCheckpoint, getCaptured, listCapturedRows } from './state-store';
+import { clearCheckpoint, getCaptured, listCapturedRows, schemaVersions } from './state-store';
 import { tableStatuses } from './status';
 import { checkInstallable, installTable, uninstallTable } from './trigger/install';
 import { SwitchingSource } from './upgrade/switching-source';
@@ -96,6 +96,14 @@ export class PostgresDatabase implements SourceDatabase {
       keyColumns: r.keyColumns,
       mode: r.mode,
     }));
+  }
+
+  async schemaHistory(table: TableRef): Promise<SchemaVersionInfo[]> {
+    await this.migrate();
+    const name = qualifiedName(table);
+    const rows = await schemaVersions(this.driver, name);
+    if (!rows) throw new UserInputError(`table ${name} is not captured; run cdc install-triggers --table ${name} first`);
+    return rows;
   }
 
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource {

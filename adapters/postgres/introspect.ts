@@ -40,16 +40,26 @@ export async function primaryKeyColumns(q: PgQueryable, tableOid: number): Promi
   return rows.map((r) => r.name);
 }
 
+/** A column as the schema history records it (cdc.schema_versions, `cdc schema`). */
+export interface ColumnDefinition {
+  name: string;
+  /** format_type(): `numeric(12,2)`, `character varying(20)`, `text[]`. */
+  type: string;
+  nullable: boolean;
+}
+
 export interface TableColumns {
   columns: ColumnType[];
   /** Names and declared types; changes exactly when an event's schema should change. */
   signature: string;
+  definition: ColumnDefinition[];
 }
 
 /** Live columns with their mapping types, in attnum order. */
 export async function loadColumns(q: PgQueryable, tableOid: number): Promise<TableColumns> {
-  const { rows } = await q.query<{ name: string; type_oid: number; type_name: string }>(
-    `SELECT attname::text AS name, atttypid::int AS type_oid, format_type(atttypid, atttypmod) AS type_name
+  const { rows } = await q.query<{ name: string; type_oid: number; type_name: string; not_null: boolean }>(
+    `SELECT attname::text AS name, atttypid::int AS type_oid, format_type(atttypid, atttypmod) AS type_name,
+            attnotnull AS not_null
        FROM pg_attribute
       WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
       ORDER BY attnum`,
@@ -60,7 +70,9 @@ export async function loadColumns(q: PgQueryable, tableOid: number): Promise<Tab
   const signature = createHash('sha1')
     .update(JSON.stringify(rows.map((r) => [r.name, r.type_name])))
     .digest('hex');
-  return { columns, signature };
+  // Nullability is recorded but not part of the signature: it does not change an event's shape.
+  const definition = rows.map((r) => ({ name: r.name, type: r.type_name, nullable: !r.not_null }));
+  return { columns, signature, definition };
 }
 
 /** pg_type rows reachable from `oids` through domains, array elements and composite fields. */

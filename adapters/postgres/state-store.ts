@@ -1,5 +1,6 @@
 import type { CaptureMode } from '../../src/core/change-event';
 import type { PgQueryable } from './driver';
+import type { ColumnDefinition } from './introspect';
 
 /** cdc.captured_tables: which tables have capture installed, and how. */
 export interface CapturedTableRow {
@@ -68,22 +69,40 @@ export async function listCapturedRows(q: PgQueryable): Promise<CapturedTableRow
 /** The registry fields install writes; the WAL fields belong to adapters/postgres/upgrade. */
 export type InstalledFields = Omit<CapturedTableRow, 'schemaVersion' | 'mode' | 'pendingMode' | 'walSlot' | 'walPublication' | 'walBoundary' | 'switchRequest'>;
 
-/** Insert or replace the registry row; schema_version survives a re-install. */
-export async function upsertCaptured(q: PgQueryable, row: InstalledFields): Promise<void> {
+/**
+ * Writes the history row of the version the statement before it set (migration 003). Appended to
+ * the registry write as a data-modifying CTE, so version and history commit in one statement.
+ * Version numbers restart after an uninstall, so an existing row is replaced when its columns
+ * differ; an unchanged one keeps its recorded_at.
+ */
+const RECORD_HISTORY = `
+  INSERT INTO cdc.schema_versions AS h (table_name, version, columns)
+  SELECT table_name, schema_version, $COLUMNS::jsonb FROM up
+  ON CONFLICT (table_name, version) DO UPDATE SET columns = EXCLUDED.columns, recorded_at = now()
+    WHERE h.columns IS DISTINCT FROM EXCLUDED.columns`;
+
+/**
+ * Insert or replace the registry row; schema_version survives a re-install and is bumped when the
+ * columns changed. The history row of the resulting version is written in the same statement.
+ */
+export async function upsertCaptured(q: PgQueryable, row: InstalledFields, columns: ColumnDefinition[]): Promise<void> {
   await q.query(
-    `INSERT INTO cdc.captured_tables
-       (table_name, schema_name, relation_name, key_columns, log_table, generation, mode, installed_at,
-        definition_hash, column_signature)
-     VALUES ($1, $2, $3, $4::text[], $5, $6::uuid, 'trigger', now(), $7, $8)
-     ON CONFLICT (table_name) DO UPDATE SET
-       schema_name = EXCLUDED.schema_name, relation_name = EXCLUDED.relation_name,
-       key_columns = EXCLUDED.key_columns, log_table = EXCLUDED.log_table,
-       generation = EXCLUDED.generation, mode = 'trigger', installed_at = now(),
-       definition_hash = EXCLUDED.definition_hash,
-       schema_version = cdc.captured_tables.schema_version
-         + CASE WHEN cdc.captured_tables.column_signature IS DISTINCT FROM EXCLUDED.column_signature THEN 1 ELSE 0 END,
-       column_signature = EXCLUDED.column_signature`,
-    [row.tableName, row.schema, row.name, row.keyColumns, row.logTable, row.generation, row.definitionHash, row.columnSignature],
+    `WITH up AS (
+       INSERT INTO cdc.captured_tables
+         (table_name, schema_name, relation_name, key_columns, log_table, generation, mode, installed_at,
+          definition_hash, column_signature)
+       VALUES ($1, $2, $3, $4::text[], $5, $6::uuid, 'trigger', now(), $7, $8)
+       ON CONFLICT (table_name) DO UPDATE SET
+         schema_name = EXCLUDED.schema_name, relation_name = EXCLUDED.relation_name,
+         key_columns = EXCLUDED.key_columns, log_table = EXCLUDED.log_table,
+         generation = EXCLUDED.generation, mode = 'trigger', installed_at = now(),
+         definition_hash = EXCLUDED.definition_hash,
+         schema_version = cdc.captured_tables.schema_version
+           + CASE WHEN cdc.captured_tables.column_signature IS DISTINCT FROM EXCLUDED.column_signature THEN 1 ELSE 0 END,
+         column_signature = EXCLUDED.column_signature
+       RETURNING table_name, schema_version)
+     ${RECORD_HISTORY.replace('$COLUMNS', '$9')}`,
+    [row.tableName, row.schema, row.name, row.keyColumns, row.logTable, row.generation, row.definitionHash, row.columnSignature, JSON.stringify(columns)],
   );
 }
 
@@ -92,17 +111,50 @@ export async function deleteCaptured(q: PgQueryable, tableName: string): Promise
   return (r.rowCount ?? 0) > 0;
 }
 
-/** Records the current column signature; returns the schema version, bumped if the columns changed. */
-export async function recordColumns(q: PgQueryable, tableName: string, signature: string): Promise<number | null> {
+/**
+ * Records the current column signature; returns the schema version, bumped if the columns changed.
+ * The version's history row is written in the same statement, so a version an event carries is
+ * always queryable (`cdc schema`).
+ */
+export async function recordColumns(q: PgQueryable, tableName: string, signature: string, columns: ColumnDefinition[]): Promise<number | null> {
   const { rows } = await q.query<{ v: number }>(
-    `UPDATE cdc.captured_tables
-        SET schema_version = schema_version + CASE WHEN column_signature IS NULL OR column_signature = $2 THEN 0 ELSE 1 END,
-            column_signature = $2
-      WHERE table_name = $1
-      RETURNING schema_version::int AS v`,
-    [tableName, signature],
+    `WITH up AS (
+       UPDATE cdc.captured_tables
+          SET schema_version = schema_version + CASE WHEN column_signature IS NULL OR column_signature = $2 THEN 0 ELSE 1 END,
+              column_signature = $2
+        WHERE table_name = $1
+        RETURNING table_name, schema_version),
+     history AS (${RECORD_HISTORY.replace('$COLUMNS', '$3')})
+     SELECT schema_version::int AS v FROM up`,
+    [tableName, signature, JSON.stringify(columns)],
   );
   return rows[0] ? Number(rows[0].v) : null;
+}
+
+export interface SchemaVersionRow {
+  version: number;
+  columns: ColumnDefinition[];
+  recordedAt: string;
+}
+
+/**
+ * A captured table's recorded versions, oldest first; null when the table is not captured.
+ * Versions above the current one are left out: they belong to an install before an uninstall.
+ */
+export async function schemaVersions(q: PgQueryable, tableName: string): Promise<SchemaVersionRow[] | null> {
+  const { rows } = await q.query<{ version: number | null; columns: string | null; recorded_at: string | null }>(
+    `SELECT h.version::int AS version, h.columns::text AS columns,
+            to_char(h.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS recorded_at
+       FROM cdc.captured_tables c
+       LEFT JOIN cdc.schema_versions h ON h.table_name = c.table_name AND h.version <= c.schema_version
+      WHERE c.table_name = $1
+      ORDER BY h.version`,
+    [tableName],
+  );
+  if (rows.length === 0) return null;
+  return rows
+    .filter((r) => r.version !== null)
+    .map((r) => ({ version: Number(r.version), columns: JSON.parse(String(r.columns)) as ColumnDefinition[], recordedAt: String(r.recorded_at) }));
 }
 
 /** Makes sure the checkpoint row exists (sequence reservations live there too). */

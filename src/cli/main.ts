@@ -7,6 +7,7 @@ import { registerStatus } from './commands/status';
 import { registerUpgrade } from './commands/upgrade';
 import { registerPoll } from './commands/poll';
 import { registerReplay } from './commands/replay';
+import { registerSchema } from './commands/schema';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
@@ -24,6 +25,7 @@ registerStatus(program);
 registerUpgrade(program);
 registerPoll(program);
 registerReplay(program);
+registerSchema(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -29,6 +29,15 @@ export interface UpgradeResult {
   state: 'requested' | 'done';
 }
 
+/** One recorded version of a captured table's columns (`cdc schema`). */
+export interface SchemaVersionInfo {
+  version: number;
+  /** In column order; `type` is the database's own spelling (format_type / COLUMN_TYPE). */
+  columns: { name: string; type: string; nullable: boolean }[];
+  /** ISO-8601 UTC. */
+  recordedAt: string;
+}
+
 export interface CapturedTableInfo {
   table: TableRef;
   qualifiedName: string;
@@ -68,6 +77,12 @@ export interface SourceDatabase {
    */
   upgrade?(table: TableRef, to: CaptureMode): Promise<UpgradeResult>;
   listCaptured(): Promise<CapturedTableInfo[]>;
+  /**
+   * The table's recorded schema versions, oldest first; the last one is what events carry now.
+   * Throws UserInputError for a table that is not captured. Versions set before the history
+   * existed (migration 003) are missing. Absent where nothing records a history.
+   */
+  schemaHistory?(table: TableRef): Promise<SchemaVersionInfo[]>;
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource;
   status(): Promise<TableStatus[]>;
   readonly sequences: SequenceStore;

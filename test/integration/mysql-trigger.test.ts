@@ -84,6 +84,7 @@ describe('install / uninstall', () => {
       'table:cdc_checkpoints',
       'table:cdc_migrations',
       'table:cdc_mode_switches',
+      'table:cdc_schema_versions',
       'table:plain',
     ]);
     assert.deepEqual(await db.query('SELECT id, v FROM plain'), [{ id: 1, v: 'kept' }]);

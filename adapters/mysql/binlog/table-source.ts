@@ -6,6 +6,7 @@ import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
 import type { MysqlDriver } from '../driver';
 import { cdcObjectNames } from '../identifiers';
 import { columnsSignature, describeTable } from '../introspect';
+import { historyColumns, recordSchemaVersion } from '../schema-history';
 import { getCaptured, type CapturedTable } from '../state-store';
 import { decodeBinlogRow, type BinlogColumn } from '../types/binlog-decoder';
 import { loadBinlogCheckpoint, saveBinlogCheckpoint } from './checkpoint';
@@ -196,10 +197,17 @@ export class BinlogTableSource implements ChangeSource {
     const signature = columnsSignature(info.columns);
     const captured = this.captured!;
     if (signature === captured.columnsSignature) return;
-    await this.driver.exec(
-      'UPDATE cdc_captured_tables SET schema_version = schema_version + 1, columns_signature = ? WHERE table_name = ? AND columns_signature = ?',
-      [signature, this.name, captured.columnsSignature],
-    );
+    await this.driver.transaction(async (q) => {
+      const { affectedRows } = await q.exec(
+        'UPDATE cdc_captured_tables SET schema_version = schema_version + 1, columns_signature = ? WHERE table_name = ? AND columns_signature = ?',
+        [signature, this.name, captured.columnsSignature],
+      );
+      if (affectedRows !== 1) return;
+      await recordSchemaVersion(q, this.name, captured.schemaVersion + 1, historyColumns(info.columns)).catch((err: unknown) => {
+        // A database not yet migrated to 003 (no install since the upgrade of cdc) has no history table.
+        if ((err as { code?: string } | null)?.code !== 'ER_NO_SUCH_TABLE') throw err;
+      });
+    });
     this.captured = (await getCaptured(this.driver, this.name)) ?? captured;
     this.logger.info({ table: this.name, schemaVersion: this.captured.schemaVersion }, 'columns changed; schema version bumped');
   }

@@ -7,6 +7,7 @@ import { ddlError } from '../errors';
 import { isCdcObject, quoteIdent, quoteTable } from '../identifiers';
 import { columnsSignature, describeTable, type TableInfo } from '../introspect';
 import { checkTriggerCreation } from '../privileges';
+import { historyColumns, recordSchemaVersion } from '../schema-history';
 import { getCaptured, saveCaptured, type CapturedTable } from '../state-store';
 import { installDdl, type TriggerDdl } from './ddl';
 
@@ -89,7 +90,16 @@ export async function installTrigger(
       schemaVersion: !registry ? 1 : registry.columnsSignature === signature ? registry.schemaVersion : registry.schemaVersion + 1,
       columnsSignature: signature,
     };
-    await saveCaptured(session, next);
+    // Registry row and its history row commit together (the DDL above has committed already).
+    await session.exec('START TRANSACTION');
+    try {
+      await saveCaptured(session, next);
+      await recordSchemaVersion(session, name, next.schemaVersion, historyColumns(info.columns));
+      await session.exec('COMMIT');
+    } catch (err) {
+      if (!session.lost) await session.exec('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
     return { table: name, changed: true, keyColumns };
   } catch (err) {
     // Undo in reverse: triggers before the log table they write to.

@@ -1,4 +1,4 @@
-import type { CaptureMode } from '../../../src/core/change-event';
+import type { CapturedChange, CaptureMode } from '../../../src/core/change-event';
 import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
 import { UserInputError } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
@@ -62,6 +62,9 @@ export class MysqlTriggerSource implements ChangeSource {
   private ackWaiters: Array<() => void> = [];
   private readonly alarm: LongTransactionAlarm;
   private registryReadAt = 0;
+  /** Column names of the last emitted row image, and since when a new set waits for its version. */
+  private shape: string | null = null;
+  private shapeWaitSince = 0;
   private closed = false;
 
   constructor(
@@ -114,12 +117,16 @@ export class MysqlTriggerSource implements ChangeSource {
     const round = this.round;
     const captured = this.captured;
     try {
-      const rows = await readLogPage(this.session!, this.logRef, round.afterId, maxChanges);
+      const page = await readLogPage(this.session!, this.logRef, round.afterId, maxChanges);
       const ctx = { table: this.name, generation: captured.generation, keyColumns: captured.keyColumns };
-      const changes = rows.map((row) => toCapturedChange(row, ctx));
+      const all = page.map((row) => toCapturedChange(row, ctx));
+      const take = await this.sameShapePrefix(all);
+      const rows = page.slice(0, take);
+      const changes = all.slice(0, take);
       const ids = rows.map((r) => BigInt(r.id));
       if (ids.length > 0) round.afterId = ids[ids.length - 1]!;
-      const complete = rows.length < maxChanges;
+      // Rows held back for a new column set stay for the next read of this round.
+      const complete = page.length < maxChanges && take === page.length;
       if (complete || Date.now() - round.startedAt >= this.options.maxRoundMs) {
         // Only a round that read its whole snapshot can be the last one before a switch.
         if (complete && round.boundary !== null) this.finalBoundary = round.boundary;
@@ -197,6 +204,41 @@ export class MysqlTriggerSource implements ChangeSource {
     this.logRef = `${quoteIdent(this.table.schema)}.${quoteIdent(latest.logTable)}`;
   }
 
+  /**
+   * How many leading changes of a page to emit now. The schema version is one per batch, so a
+   * batch ends where the row images' column set changes (a re-install regenerated the triggers).
+   * When a page starts with a new column set, the registry is read at once instead of within
+   * 10 s, so these rows carry the bumped version; if the re-install has replaced the triggers but
+   * not yet committed the bump (milliseconds), they are held back for up to SHAPE_WAIT_MS.
+   */
+  private async sameShapePrefix(changes: CapturedChange[]): Promise<number> {
+    if (changes.length === 0) return 0;
+    const head = shapeOf(changes[0]!);
+    let take = 1;
+    while (take < changes.length && shapeOf(changes[take]!) === head) take++;
+    if (this.shape !== null && head !== this.shape) {
+      const before = this.captured!.schemaVersion;
+      await this.adoptSchemaVersion();
+      if (this.captured!.schemaVersion === before) {
+        this.shapeWaitSince ||= Date.now();
+        if (Date.now() - this.shapeWaitSince < SHAPE_WAIT_MS) return 0;
+        // After a restart the registry may already have had the new version when the log still
+        // held rows of the old column set; the new rows then rightly keep the version.
+      }
+    }
+    this.shape = head;
+    this.shapeWaitSince = 0;
+    return take;
+  }
+
+  /** Takes the registry's schema version now; a new log or key waits for the next round. */
+  private async adoptSchemaVersion(): Promise<void> {
+    const latest = await getCaptured(this.driver, this.name);
+    const current = this.captured!;
+    if (!latest || latest.generation !== current.generation || latest.logTable !== current.logTable) return;
+    this.captured = { ...current, schemaVersion: latest.schemaVersion, columnsSignature: latest.columnsSignature };
+  }
+
   /** The dedicated session, reconnecting (and re-taking the drain lock) after it was lost. */
   private async connect(): Promise<MysqlSession> {
     if (this.closed) throw new Error(`the source of ${this.name} is closed`);
@@ -253,6 +295,13 @@ export class MysqlTriggerSource implements ChangeSource {
     this.ackWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/** Long enough for a re-install to commit its registry row after replacing the triggers. */
+const SHAPE_WAIT_MS = 2_000;
+
+function shapeOf(change: CapturedChange): string {
+  return Object.keys(change.after ?? change.before ?? {}).sort().join('\u0000');
 }
 
 function emptyBatch(): ChangeBatch {

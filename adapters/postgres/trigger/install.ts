@@ -6,7 +6,7 @@ import { qualifiedName } from '../../../src/core/table-ref';
 import type { PgDriver, PgQueryable } from '../driver';
 import { asTransient, oneLine, pgErrorCode } from '../errors';
 import { advisoryKey, logTableName, quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../identifiers';
-import { findTable, loadColumns, primaryKeyColumns } from '../introspect';
+import { findTable, loadColumns, primaryKeyColumns, type ColumnDefinition } from '../introspect';
 import { sqlTemplate } from '../sql-files';
 import { clearCheckpoint, deleteCaptured, ensureCheckpointRow, getCaptured, upsertCaptured } from '../state-store';
 
@@ -25,7 +25,7 @@ export async function installTable(driver: PgDriver, t: TableRef, options: Insta
   return guarded(name, 'install capture on', () =>
     driver.transaction(async (q) => {
       await lockForChange(q, name);
-      const { oid, signature, keyColumns } = await checkInstallable(q, t, options);
+      const { oid, signature, definition, keyColumns } = await checkInstallable(q, t, options);
       const logTable = logTableName(t);
       const fn = triggerFunctionName(t);
       const script = renderTemplate(sqlTemplate('install-table.sql'), {
@@ -57,7 +57,7 @@ export async function installTable(driver: PgDriver, t: TableRef, options: Insta
       // Change ids restart with a new log table, so they get a new generation to stay unique.
       const generation = state.logExists && existing?.logTable === logTable ? existing.generation : randomUUID();
       await q.exec(script);
-      await upsertCaptured(q, { tableName: name, schema: t.schema, name: t.name, keyColumns, logTable, generation, definitionHash, columnSignature: signature });
+      await upsertCaptured(q, { tableName: name, schema: t.schema, name: t.name, keyColumns, logTable, generation, definitionHash, columnSignature: signature }, definition);
       await ensureCheckpointRow(q, name, 'trigger');
       return { table: name, changed: true, keyColumns };
     }),
@@ -103,7 +103,7 @@ export async function lockForChange(q: PgQueryable, name: string): Promise<void>
  * key or the requested key columns exist. Also run before migrating, so bad input leaves even a
  * database without schema cdc untouched.
  */
-export async function checkInstallable(q: PgQueryable, t: TableRef, options: InstallOptions): Promise<{ oid: number; signature: string; keyColumns: string[] }> {
+export async function checkInstallable(q: PgQueryable, t: TableRef, options: InstallOptions): Promise<{ oid: number; signature: string; definition: ColumnDefinition[]; keyColumns: string[] }> {
   const name = qualifiedName(t);
   if (options.keyColumns && options.keyColumns.length === 0) throw new UserInputError('--key-columns needs at least one column');
   const table = await findTable(q, t);
@@ -111,9 +111,9 @@ export async function checkInstallable(q: PgQueryable, t: TableRef, options: Ins
   if (table.relkind !== 'r' && table.relkind !== 'p') {
     throw new UserInputError(`${name} is not a table (relkind '${table.relkind}'); triggers capture ordinary and partitioned tables only`);
   }
-  const { columns, signature } = await loadColumns(q, table.oid);
+  const { columns, signature, definition } = await loadColumns(q, table.oid);
   const keyColumns = await chooseKeyColumns(q, name, table.oid, columns.map((c) => c.name), options.keyColumns);
-  return { oid: table.oid, signature, keyColumns };
+  return { oid: table.oid, signature, definition, keyColumns };
 }
 
 async function chooseKeyColumns(q: PgQueryable, name: string, oid: number, columns: string[], requested?: string[]): Promise<string[]> {

@@ -211,10 +211,10 @@ export class TriggerSource implements ChangeSource {
       this.deps.logger.warn({ table: this.name }, 'captured table no longer exists; draining its change log');
       return;
     }
-    const { columns, signature } = await loadColumns(this.deps.driver, table.oid);
+    const { columns, signature, definition } = await loadColumns(this.deps.driver, table.oid);
     this.types = new Map(columns.map((c) => [c.name, c.type]));
     if (signature === this.signature) return;
-    const version = await recordColumns(this.deps.driver, this.name, signature);
+    const version = await recordColumns(this.deps.driver, this.name, signature, definition);
     this.signature = signature;
     if (version !== null && version !== this.version) {
       this.deps.logger.info({ table: this.name, schemaVersion: version }, 'table columns changed; new schema version');

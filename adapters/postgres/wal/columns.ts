@@ -34,10 +34,10 @@ export class ColumnTracker {
       this.logger.warn({ table: this.tableName }, 'captured table no longer exists; decoding with the types we had');
       return;
     }
-    const { columns, signature } = await loadColumns(this.q, t.oid);
+    const { columns, signature, definition } = await loadColumns(this.q, t.oid);
     this.types = new Map(columns.map((c) => [c.name, c.type]));
     if (signature === this.signature) return;
-    const version = await recordColumns(this.q, this.tableName, signature);
+    const version = await recordColumns(this.q, this.tableName, signature, definition);
     this.signature = signature;
     if (version !== null && version !== this.version) {
       this.logger.info({ table: this.tableName, schemaVersion: version }, 'table columns changed; new schema version');
