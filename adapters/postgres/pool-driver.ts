@@ -16,6 +16,10 @@ export function poolDriver(config: pg.PoolConfig): PgDriver {
   const acquire = async (): Promise<pg.PoolClient> => {
     const client = await pool.connect();
     if (!initialized.has(client)) {
+      // A checked-out client whose connection dies between queries emits 'error'; the pool only
+      // listens while the client is idle, and an unheard 'error' would crash the process (the
+      // fault harness's database crash found this). The failed query reports it; this must not.
+      client.on('error', () => undefined);
       try {
         await client.query(SESSION_SETTINGS);
       } catch (err) {

@@ -64,6 +64,10 @@ export function attachPostgresDatabase(name: string, adminUrl: string = PG_ADMIN
     query: async (sql, params) => (await pool.query(sql, params as any[])).rows,
     async transaction(fn) {
       const c = await pool.connect();
+      // A connection that dies mid-transaction (a server crash in the fault harness) reports it here
+      // as well as to the pending query; without a listener it would be an uncaught exception.
+      const ignore = () => undefined;
+      c.on('error', ignore);
       try {
         await c.query('BEGIN');
         const r = await fn(async (sql, params) => (await c.query(sql, params as any[])).rows);
@@ -77,6 +81,7 @@ export function attachPostgresDatabase(name: string, adminUrl: string = PG_ADMIN
         await c.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
+        c.off('error', ignore);
         c.release();
       }
     },
