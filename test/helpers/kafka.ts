@@ -90,3 +90,15 @@ function decodeHeaders(h: IHeaders | undefined): Record<string, string> {
   for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k] = v.toString();
   return out;
 }
+
+/** Messages written to `topic` so far (sum of its partitions' high watermarks); 0 if it does not exist yet. */
+export async function topicOffset(topic: string, brokers?: string[]): Promise<number> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb';
-import { consumeAll, KAFKA_BROKERS, testKafka, uniqueId } from '../helpers/kafka';
+import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka';
 import { runCli, startCli, withCdcRun } from '../helpers/cli';
 
 /**
@@ -13,16 +13,6 @@ const DOCS = 6000;
 const UPDATED = 50;
 const LATE = 200;
 
-async function topicOffset(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe('mongodb oplog: resume after SIGKILL', () => {
   let m: MongoTestDatabase;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { openMysql } from '../../adapters/mysql';
 import { parseTableRef } from '../../src/core/table-ref';
 import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, testKafka, uniqueId, type ConsumedMessage } from '../helpers/kafka';
+import { consumeAll, KAFKA_BROKERS, uniqueId, type ConsumedMessage, topicOffset } from '../helpers/kafka';
 import { runCli, startCli, withCdcRun } from '../helpers/cli';
 import { assertValidEvent } from '../helpers/event-schema';
 
@@ -164,13 +164,3 @@ describe('binlog capture end to end (mysql)', () => {
   });
 });
 
-async function topicOffset(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, testKafka, uniqueId } from '../helpers/kafka';
+import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka';
 import { runCli, startCli, withCdcRun } from '../helpers/cli';
 import { assertValidEvent } from '../helpers/event-schema';
 import { dropSlotsOf, modeIndependent, waitForMode } from '../helpers/postgres-wal';
@@ -32,16 +32,6 @@ async function script(db: TestDatabase): Promise<string> {
 }
 const SCRIPT_EVENTS = 9;
 
-async function topicOffset(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe('postgres WAL capture end to end', () => {
   let db: TestDatabase;

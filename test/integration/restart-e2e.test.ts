@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, testKafka, uniqueId } from '../helpers/kafka';
+import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka';
 import { runCli, startCli, withCdcRun } from '../helpers/cli';
 
 /**
@@ -10,17 +10,6 @@ import { runCli, startCli, withCdcRun } from '../helpers/cli';
  */
 const ROWS = 30_000;
 
-async function topicOffset(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 for (const dialect of DIALECTS) {
   describe(`restart after SIGKILL (${dialect.name})`, () => {
