@@ -1,6 +1,15 @@
 import { UserInputError } from '../../src/core/errors';
 
 /**
+ * What the polled column holds (docs/polling.md). `timestamp`: a change stamp from the database
+ * clock. `version`: a number from one global monotonic source (a sequence, an auto-increment-like
+ * counter), never a per-row counter (`version = version + 1`), which keyset polling cannot follow.
+ * Explicit rather than inferred from the column type, so registering asserts the source is global.
+ */
+export const COLUMN_KINDS = ['timestamp', 'version'] as const;
+export type PollColumnKind = (typeof COLUMN_KINDS)[number];
+
+/**
  * What `cdc install-poll` records for one table, in the state store (never in the source). Read by
  * `cdc run` to open a poll source and by `cdc status`. Field names are stored as JSON: keep them.
  */
@@ -9,9 +18,11 @@ export interface PollRegistration {
   table: string;
   schema: string;
   name: string;
-  /** The change-stamp column: a timestamp written by the application in every INSERT and UPDATE. */
+  /** The change-stamp column, written by the application in every INSERT and UPDATE. */
   column: string;
-  /** Optional creation-stamp column; tells INSERT from UPDATE more precisely (docs/polling.md). */
+  /** Absent in registrations recorded before version columns existed: read as `timestamp`. */
+  columnKind: PollColumnKind;
+  /** Optional creation-stamp column of the same type; tells INSERT from UPDATE more precisely (docs/polling.md). */
   createdColumn: string | null;
   keyColumns: string[];
   safetyLagMs: number;
@@ -19,10 +30,11 @@ export interface PollRegistration {
   /** Keys per reconciliation chunk (one checksum query each). */
   chunkSize: number;
   /**
-   * The database clock when the table was registered, as the column's own text. Rows whose stamp
-   * is older were unchanged since registration: they are emitted as SNAPSHOT.
+   * Where registration left the column, as the column's own text. Timestamp: the database clock
+   * (older stamps are SNAPSHOT rows). Version: the highest version then (versions up to it are
+   * SNAPSHOT rows); null when the table was empty.
    */
-  registeredAt: string;
+  registeredAt: string | null;
 }
 
 export const POLL_DEFAULTS = {
@@ -52,6 +64,7 @@ export function parseDuration(flag: string, text: string): number {
 export function sameRegistration(a: PollRegistration, b: Omit<PollRegistration, 'registeredAt'>): boolean {
   return (
     a.column === b.column &&
+    a.columnKind === b.columnKind &&
     a.createdColumn === b.createdColumn &&
     a.keyColumns.join('\u0000') === b.keyColumns.join('\u0000') &&
     a.safetyLagMs === b.safetyLagMs &&

@@ -1,13 +1,13 @@
 import type { Row } from '../../src/core/change-event';
 import type { Logger } from '../../src/core/logger';
 import type { TableRef } from '../../src/core/table-ref';
-import type { PollRegistration } from './config';
+import type { PollColumnKind, PollRegistration } from './config';
 
 /**
  * The per-dialect surface of polling (postgres.ts, mysql.ts): read-only queries with bound
  * parameters. Every value a caller sees is canonical (the type-fidelity mapping of the trigger
  * adapters), except `stamp`, which stays the database's own text of the change-stamp column so it
- * can be bound back without loss (microseconds, zone-less types).
+ * can be bound back without loss (microseconds, zone-less types, versions beyond 2^53).
  */
 
 /** One row read by a poll page. */
@@ -16,9 +16,12 @@ export interface PolledRow {
   /** Canonical key values in key-column order. */
   key: unknown[];
   stamp: string;
-  /** The stamp in UTC, ISO-8601 with microseconds: the event's timestamp. */
+  /**
+   * The event's timestamp, UTC ISO-8601 with microseconds: the stamp itself, or for a version
+   * column (which carries no time) the database clock when the row was read.
+   */
   eventTime: string;
-  /** stamp < registeredAt: unchanged since install-poll (SNAPSHOT). */
+  /** Stamp older than (version at most) registeredAt: unchanged since install-poll (SNAPSHOT). */
   beforeRegistration: boolean;
   /** created column > the read's reference stamp; null without a created column. */
   createdAfter: boolean | null;
@@ -30,17 +33,20 @@ export interface Watermark {
   key: unknown[];
 }
 
-/** Stamps a page compares rows with, in the stamp column's text. */
+/** Stamps a page compares rows with, in the stamp column's text; null: before every row. */
 export interface PageMarks {
-  /** Registration time: older stamps are SNAPSHOT rows. */
-  registeredAt: string;
+  /** PollRegistration.registeredAt: rows up to it are SNAPSHOT rows. */
+  registeredAt: string | null;
   /** The watermark stamp when the read started: a created column newer than it means INSERT. */
-  reference: string;
+  reference: string | null;
 }
 
 export interface SafeUpper {
-  /** Exclusive upper bound for stamps, in the column's own text. */
-  upper: string;
+  /**
+   * Upper bound of a read round, in the column's own text: exclusive for timestamps, inclusive
+   * for versions. Null: nothing is safe to read yet (a version bound that has not settled).
+   */
+  upper: string | null;
   /** Start of the oldest open transaction that held the bound back (UTC ISO), if any. */
   heldBy: string | null;
 }
@@ -56,7 +62,7 @@ export interface ChunkDigest {
 export interface Backlog {
   /** Rows past the watermark, counted up to a cap. */
   rows: number;
-  /** UTC ISO of the oldest such row, null when none. */
+  /** UTC ISO of the oldest such row; null when none, or for a version column (no time). */
   oldest: string | null;
 }
 
@@ -67,11 +73,11 @@ export interface PolledTable {
   refresh(): Promise<string>;
   /** The bound below which every stamp that will ever commit is already visible (docs/polling.md). */
   safeUpper(lagMs: number): Promise<SafeUpper>;
-  /** The database clock as the stamp column's text (registration time). */
-  clockStamp(): Promise<string>;
+  /** PollRegistration.registeredAt: the clock (timestamp) or the highest version (version column). */
+  registrationMark(): Promise<string | null>;
   /** The database clock as UTC ISO. */
   clockIso(): Promise<string>;
-  /** `(stamp, key) > after AND stamp < upper ORDER BY stamp, key LIMIT limit`. */
+  /** `(stamp, key) > after AND stamp < upper (version: <=) ORDER BY stamp, key LIMIT limit`. */
   readPage(after: Watermark | null, upper: string, marks: PageMarks, limit: number): Promise<PolledRow[]>;
   /** Count and hash-sum of the next `size` keys after `after` in key order; null past the end. */
   chunk(after: readonly unknown[] | null, size: number): Promise<ChunkDigest | null>;
@@ -84,6 +90,7 @@ export interface PolledTable {
 
 export interface ValidateOptions {
   column: string;
+  columnKind: PollColumnKind;
   createdColumn: string | null;
   keyColumns?: string[];
 }

@@ -6,8 +6,11 @@ import { columnsSignature, describeTable, type ColumnInfo } from '../mysql/intro
 import { canonicalSelectList, decodeSelected, decodeSelectedRow } from '../mysql/types/select-decoder';
 import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect';
 import { isoMicros } from './dialect';
+import { VersionBound, type VersionProbe } from './version-bound';
 
 export interface MysqlPollShape {
+  /** A version column (inclusive settled bound) rather than a timestamp (exclusive clock bound). */
+  version: boolean;
   column: string;
   createdColumn: string | null;
   keyColumns: readonly string[];
@@ -39,6 +42,12 @@ export class MysqlPolledTable implements PolledTable {
   private readonly stamp: string;
   private readonly keys: string[];
   private innodbTrx = true;
+  /**
+   * trx_started has whole seconds and an InnoDB transaction begins at its first row access, so a
+   * version taken by the writing statement can precede it slightly: 1 s of slack. INNODB_TRX is a
+   * cache refreshed at most every 100 ms: a candidate must be older than that before it can settle.
+   */
+  private readonly versionBound = new VersionBound({ startSlackUs: 1_000_000n, minAgeUs: 200_000n });
 
   constructor(
     private readonly driver: MysqlDriver,
@@ -89,6 +98,23 @@ export class MysqlPolledTable implements PolledTable {
   }
 
   async safeUpper(lagMs: number): Promise<SafeUpper> {
+    if (this.shape.version) return this.versionBound.next(await this.withInnodbTrx(() => this.probeVersions()), lagMs);
+    return this.withInnodbTrx(() => this.clockUpper(lagMs));
+  }
+
+  /** Runs `read`; without the PROCESS privilege warns once and runs it again without INNODB_TRX. */
+  private async withInnodbTrx<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (!this.innodbTrx || !PRIVILEGE_ERRORS.has(String((err as { code?: unknown }).code))) throw err;
+      this.innodbTrx = false;
+      this.logger.warn({ privilege: 'PROCESS' }, 'cannot read information_schema.INNODB_TRX: the poll watermark relies on --safety-lag alone; GRANT PROCESS to the cdc user');
+      return read();
+    }
+  }
+
+  private async clockUpper(lagMs: number): Promise<SafeUpper> {
     // NOW(6) is the statement's start; a transaction's stamps are at least its INNODB_TRX
     // trx_started, which has whole seconds, hence one second of margin.
     const held = this.innodbTrx
@@ -97,20 +123,28 @@ export class MysqlPolledTable implements PolledTable {
     const sql = `SELECT DATE_FORMAT(${this.fromUtc('LEAST(b.lagged, COALESCE(b.held, b.lagged))')}, ${FORMAT}) AS upper,
                         IF(b.held < b.lagged, DATE_FORMAT(b.held, ${FORMAT}), NULL) AS held
                    FROM (SELECT NOW(6) - INTERVAL ? MICROSECOND AS lagged, ${held} AS held) b`;
-    try {
-      const [r] = await this.driver.rows<{ upper: string; held: string | null }>(sql, [Math.round(lagMs * 1000)]);
-      return { upper: r!.upper, heldBy: r!.held === null ? null : isoMicros(r!.held) };
-    } catch (err) {
-      if (!this.innodbTrx || !PRIVILEGE_ERRORS.has(String((err as { code?: unknown }).code))) throw err;
-      this.innodbTrx = false;
-      this.logger.warn({ privilege: 'PROCESS' }, 'cannot read information_schema.INNODB_TRX: the poll watermark relies on --safety-lag alone; GRANT PROCESS to the cdc user');
-      return this.safeUpper(lagMs);
-    }
+    const [r] = await this.driver.rows<{ upper: string; held: string | null }>(sql, [Math.round(lagMs * 1000)]);
+    return { upper: r!.upper, heldBy: r!.held === null ? null : isoMicros(r!.held) };
   }
 
-  async clockStamp(): Promise<string> {
-    const [r] = await this.driver.rows<{ now: string }>(`SELECT DATE_FORMAT(${this.fromUtc('NOW(6)')}, ${FORMAT}) AS now`);
-    return r!.now;
+  /**
+   * Two statements: NOW(6) is its statement's start, so the clock must come from a statement that
+   * begins after the one whose read view MAX() saw (version-bound.ts relies on that order).
+   */
+  private async probeVersions(): Promise<VersionProbe> {
+    const [h] = await this.driver.rows<{ highest: string | number | null }>(`SELECT CAST(MAX(${this.stamp}) AS CHAR) AS highest FROM ${this.from}`);
+    const micros = (e: string) => `CAST(UNIX_TIMESTAMP(${e}) * 1000000 AS SIGNED)`;
+    const oldest = this.innodbTrx
+      ? `(SELECT ${micros('MIN(trx_started)')} FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID())`
+      : 'NULL';
+    const [r] = await this.driver.rows<{ at: string | number; oldest: string | number | null }>(`SELECT ${micros('NOW(6)')} AS at, ${oldest} AS oldest`);
+    return { highest: h?.highest == null ? null : String(h.highest), at: BigInt(r!.at), oldestOpen: r!.oldest === null ? null : BigInt(r!.oldest) };
+  }
+
+  async registrationMark(): Promise<string | null> {
+    const expr = this.shape.version ? `(SELECT CAST(MAX(${this.stamp}) AS CHAR) FROM ${this.from})` : `DATE_FORMAT(${this.fromUtc('NOW(6)')}, ${FORMAT})`;
+    const [r] = await this.driver.rows<{ mark: string | number | null }>(`SELECT ${expr} AS mark`);
+    return r?.mark == null ? null : String(r.mark);
   }
 
   async clockIso(): Promise<string> {
@@ -120,13 +154,26 @@ export class MysqlPolledTable implements PolledTable {
 
   async readPage(after: Watermark | null, upper: string, marks: PageMarks, limit: number): Promise<PolledRow[]> {
     const params: SqlParam[] = [];
-    const created = this.shape.createdColumn === null ? 'NULL' : `(${quoteIdent(this.shape.createdColumn)} > ?)`;
-    const select = `${canonicalSelectList(this.columns)}, ${this.stamp} AS __cdc_stamp,
-      DATE_FORMAT(${this.toUtc(this.stamp)}, ${FORMAT}) AS __cdc_event_time, (${this.stamp} < ?) AS __cdc_before_reg, ${created} AS __cdc_created_after`;
-    params.push(marks.registeredAt);
-    if (this.shape.createdColumn !== null) params.push(marks.reference);
-    let where = `${this.stamp} < ?`;
-    params.push(upper);
+    const { version, createdColumn } = this.shape;
+    const stampColumn = this.byName.get(this.shape.column);
+    /** `expr op value`, the value bound with the stamp column's type (exact DECIMAL and BIGINT). */
+    const compare = (expr: string, op: string, value: string): string => {
+      const b = bind(stampColumn, value);
+      params.push(b.value);
+      return `(${expr} ${op} ${b.sql})`;
+    };
+    // A timestamp bound is exclusive (the clock may still stamp it); a settled version is inclusive.
+    const below = version ? '<=' : '<';
+    // A version carries no time: the clock at the read (SYSDATE, not the statement's start), never before the commit.
+    const eventTime = version ? 'SYSDATE(6)' : this.toUtc(this.stamp);
+    const select = [
+      canonicalSelectList(this.columns),
+      `${this.stamp} AS __cdc_stamp`,
+      `DATE_FORMAT(${eventTime}, ${FORMAT}) AS __cdc_event_time`,
+      `${marks.registeredAt === null ? 'FALSE' : compare(this.stamp, below, marks.registeredAt)} AS __cdc_before_reg`,
+      `${createdColumn === null || marks.reference === null ? 'NULL' : compare(quoteIdent(createdColumn), '>', marks.reference)} AS __cdc_created_after`,
+    ].join(', ');
+    let where = compare(this.stamp, below, upper);
     if (after) {
       const names = [this.shape.column, ...this.shape.keyColumns];
       where += ` AND ${this.compare([this.stamp, ...this.keys], names, [after.stamp, ...after.key], '>', params)}`;
@@ -209,8 +256,9 @@ export class MysqlPolledTable implements PolledTable {
     const names = [this.shape.column, ...this.shape.keyColumns];
     const where = after ? `WHERE ${this.compare([this.stamp, ...this.keys], names, [after.stamp, ...after.key], '>', params)}` : '';
     params.push(cap);
+    const oldest = this.shape.version ? 'NULL' : `DATE_FORMAT(${this.toUtc('MIN(b.s)')}, ${FORMAT})`;
     const [r] = await this.driver.rows<{ n: string | number; oldest: string | null }>(
-      `SELECT COUNT(*) AS n, DATE_FORMAT(${this.toUtc('MIN(b.s)')}, ${FORMAT}) AS oldest FROM (SELECT ${this.stamp} AS s FROM ${this.from} ${where} LIMIT ?) b`,
+      `SELECT COUNT(*) AS n, ${oldest} AS oldest FROM (SELECT ${this.stamp} AS s FROM ${this.from} ${where} LIMIT ?) b`,
       params,
     );
     return { rows: Number(r!.n), oldest: r!.oldest === null ? null : isoMicros(r!.oldest) };

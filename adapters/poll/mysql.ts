@@ -4,9 +4,19 @@ import { qualifiedName, type TableRef } from '../../src/core/table-ref';
 import { connectMysql } from '../mysql/connect';
 import type { MysqlDriver } from '../mysql/driver';
 import { describeTable, type ColumnInfo, type TableInfo } from '../mysql/introspect';
-import type { PollRegistration } from './config';
+import type { PollColumnKind, PollRegistration } from './config';
 import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect';
 import { MysqlPolledTable } from './mysql-table';
+
+/** Column kinds polling understands, per registration kind. YEAR reads as 'int' but is a date part. */
+const COLUMN_KINDS: Record<PollColumnKind, { accepts: (c: ColumnInfo) => boolean; needs: string }> = {
+  timestamp: { accepts: (c) => c.kind === 'datetime' || c.kind === 'timestamp', needs: 'polling needs DATETIME or TIMESTAMP' },
+  version: { accepts: isVersionColumn, needs: '--column-kind version needs an integer or DECIMAL column' },
+};
+
+function isVersionColumn(c: ColumnInfo): boolean {
+  return (c.kind === 'int' && c.dataType !== 'year') || c.kind === 'bigint' || c.kind === 'decimal';
+}
 
 /** Key kinds that cannot be bound back from their canonical JSON form (base64, nested JSON, WKT). */
 const UNSUPPORTED_KEY_KINDS = new Set(['binary', 'json', 'geometry', 'bit']);
@@ -41,8 +51,10 @@ class MysqlPollDialect implements PollDialect {
     const stamp = (flag: string, column: string): ColumnInfo => {
       const c = cols.get(column);
       if (!c) throw new UserInputError(`${flag} ${JSON.stringify(column)}: table ${name} has no such column`);
-      if (c.kind !== 'datetime' && c.kind !== 'timestamp') {
-        throw new UserInputError(`${flag} ${JSON.stringify(column)} of ${name} is ${c.columnType}; polling needs DATETIME or TIMESTAMP`);
+      const wanted = COLUMN_KINDS[o.columnKind];
+      if (!wanted.accepts(c)) {
+        const hint = o.columnKind === 'timestamp' && isVersionColumn(c) ? ' (a version number from a sequence: --column-kind version)' : '';
+        throw new UserInputError(`${flag} ${JSON.stringify(column)} of ${name} is ${c.columnType}; ${wanted.needs}${hint}`);
       }
       return c;
     };
@@ -71,8 +83,9 @@ class MysqlPollDialect implements PollDialect {
     const stamp = info.columns.find((c) => c.name === reg.column);
     if (!stamp) throw new UserInputError(`polled table ${reg.table} has no column ${JSON.stringify(reg.column)} any more; run cdc install-poll again`);
     // DATETIME holds local time of the server's zone; TIMESTAMP is read in cdc's UTC session.
-    const zone = stamp.kind === 'datetime' ? await this.serverZone() : null;
-    const t = new MysqlPolledTable(this.driver, table, logger, { column: reg.column, createdColumn: reg.createdColumn, keyColumns: reg.keyColumns, zone });
+    const zone = stamp.kind === 'datetime' && reg.columnKind === 'timestamp' ? await this.serverZone() : null;
+    const shape = { version: reg.columnKind === 'version', column: reg.column, createdColumn: reg.createdColumn, keyColumns: reg.keyColumns, zone };
+    const t = new MysqlPolledTable(this.driver, table, logger, shape);
     await t.refresh();
     return t;
   }

@@ -8,8 +8,11 @@ import type { ColumnType, PgType } from '../postgres/types/pg-type';
 import { STRING_TYPE } from '../postgres/types/pg-type';
 import { decodeText, decodeTextRow } from '../postgres/types/text-decoder';
 import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect';
+import { VersionBound } from './version-bound';
 
 export interface PgPollShape {
+  /** A version column (inclusive settled bound) rather than a timestamp (exclusive clock bound). */
+  version: boolean;
   stamp: string; // quoted
   created: string | null; // quoted
   stampType: string;
@@ -43,6 +46,8 @@ export class PostgresPolledTable implements PolledTable {
   private readonly from: string;
   private readonly keys: string[];
   private warnedPrivilege = false;
+  /** xact_start is exact and pg_stat_activity is read after the probe's snapshot: no slack. */
+  private readonly versionBound = new VersionBound({ startSlackUs: 0n, minAgeUs: 0n });
 
   constructor(
     private readonly driver: PgDriver,
@@ -80,14 +85,18 @@ export class PostgresPolledTable implements PolledTable {
     return this.asZoned(expr);
   }
 
+  /** Open transactions of this database's client backends (autovacuum writes no rows). */
+  private static readonly OPEN_TRANSACTIONS = `SELECT min(xact_start) AS s FROM pg_stat_activity
+                   WHERE datname = current_database() AND pid <> pg_backend_pid()
+                     AND backend_type = 'client backend' AND xact_start IS NOT NULL`;
+
   async safeUpper(lagMs: number): Promise<SafeUpper> {
     await this.checkPrivilege();
+    if (this.shape.version) return this.versionBound.next(await this.probeVersions(), lagMs);
     // now() is the start of the writing transaction, so a stamp can be as old as the oldest open
     // transaction of this database; only client backends write rows (autovacuum does not).
     const { rows } = await this.driver.query<{ upper: string; held: string | null }>(
-      `WITH o AS (SELECT min(xact_start) AS s FROM pg_stat_activity
-                   WHERE datname = current_database() AND pid <> pg_backend_pid()
-                     AND backend_type = 'client backend' AND xact_start IS NOT NULL),
+      `WITH o AS (${PostgresPolledTable.OPEN_TRANSACTIONS}),
             b AS (SELECT clock_timestamp() - make_interval(secs => $1::float8 / 1000) AS lagged, o.s FROM o)
        SELECT ${this.asStamp('least(b.lagged, b.s)')}::text AS upper,
               CASE WHEN b.s < b.lagged THEN b.s::text END AS held
@@ -98,9 +107,25 @@ export class PostgresPolledTable implements PolledTable {
     return { upper: r.upper, heldBy: r.held === null ? null : eventTimestamp(r.held) };
   }
 
-  async clockStamp(): Promise<string> {
-    const { rows } = await this.driver.query<{ now: string }>(`SELECT ${this.asStamp('clock_timestamp()')}::text AS now`);
-    return rows[0]!.now;
+  /**
+   * One statement: its snapshot is taken before it runs, so clock_timestamp() and the read of
+   * pg_stat_activity both come after the snapshot max() reads (version-bound.ts relies on it).
+   */
+  private async probeVersions() {
+    const micros = (e: string) => `floor(extract(epoch FROM ${e}) * 1000000)::bigint::text`;
+    const { rows } = await this.driver.query<{ highest: string | null; at: string; oldest: string | null }>(
+      `SELECT (SELECT max(${this.shape.stamp}) FROM ${this.from})::text AS highest,
+              ${micros('clock_timestamp()')} AS at, ${micros('o.s')} AS oldest
+         FROM (${PostgresPolledTable.OPEN_TRANSACTIONS}) o`,
+    );
+    const r = rows[0]!;
+    return { highest: r.highest, at: BigInt(r.at), oldestOpen: r.oldest === null ? null : BigInt(r.oldest) };
+  }
+
+  async registrationMark(): Promise<string | null> {
+    const expr = this.shape.version ? `(SELECT max(${this.shape.stamp}) FROM ${this.from})` : this.asStamp('clock_timestamp()');
+    const { rows } = await this.driver.query<{ mark: string | null }>(`SELECT ${expr}::text AS mark`);
+    return rows[0]!.mark;
   }
 
   async clockIso(): Promise<string> {
@@ -114,17 +139,22 @@ export class PostgresPolledTable implements PolledTable {
   }
 
   async readPage(after: Watermark | null, upper: string, marks: PageMarks, limit: number): Promise<PolledRow[]> {
-    const { stamp, created, stampType } = this.shape;
+    const { stamp, created, stampType, version } = this.shape;
     const p = new Params();
     const order = [stamp, ...this.keys];
-    const where = [`${stamp} < ${p.add(upper, stampType)}`];
+    // A timestamp bound is exclusive (the clock may still stamp it); a settled version is inclusive.
+    const below = version ? '<=' : '<';
+    const where = [`${stamp} ${below} ${p.add(upper, stampType)}`];
     if (after) where.push(this.after(p, order, [stampType, ...this.shape.keyTypes], [after.stamp, ...after.key]));
     const select = [
       ...this.columns.map((c) => `${quoteIdent(c.name)}::text AS ${quoteIdent(c.name)}`),
       `${stamp}::text AS "__cdc_stamp"`,
-      `${this.asZoned(stamp)}::text AS "__cdc_event_time"`,
-      `${stamp} < ${p.add(marks.registeredAt, stampType)} AS "__cdc_before_reg"`,
-      created === null ? `NULL::bool AS "__cdc_created_after"` : `${created} > ${p.add(marks.reference, stampType)} AS "__cdc_created_after"`,
+      // A version carries no time: the clock at the read, which is never before the commit.
+      `${version ? 'clock_timestamp()' : this.asZoned(stamp)}::text AS "__cdc_event_time"`,
+      marks.registeredAt === null ? `false AS "__cdc_before_reg"` : `${stamp} ${below} ${p.add(marks.registeredAt, stampType)} AS "__cdc_before_reg"`,
+      created === null || marks.reference === null
+        ? `NULL::bool AS "__cdc_created_after"`
+        : `${created} > ${p.add(marks.reference, stampType)} AS "__cdc_created_after"`,
     ];
     // The page is cut in a subquery on the raw columns, so the `::text` conversions run for the
     // page only (without a (stamp, key) index they otherwise ran for every candidate row: 95 ms
@@ -197,8 +227,9 @@ export class PostgresPolledTable implements PolledTable {
   async backlog(after: Watermark | null, cap: number): Promise<Backlog> {
     const p = new Params();
     const where = after ? `WHERE ${this.after(p, [this.shape.stamp, ...this.keys], [this.shape.stampType, ...this.shape.keyTypes], [after.stamp, ...after.key])}` : '';
+    const stampTime = this.shape.version ? 'NULL::timestamptz' : this.asZoned(this.shape.stamp);
     const { rows } = await this.driver.query<{ n: number; oldest: string | null }>(
-      `SELECT count(*)::int AS n, min(s)::text AS oldest FROM (SELECT ${this.asZoned(this.shape.stamp)} AS s FROM ${this.from} ${where} LIMIT ${p.add(cap)}) b`,
+      `SELECT count(*)::int AS n, min(s)::text AS oldest FROM (SELECT ${stampTime} AS s FROM ${this.from} ${where} LIMIT ${p.add(cap)}) b`,
       p.values,
     );
     const r = rows[0]!;

@@ -5,15 +5,18 @@ import { connectPool } from '../postgres/connect';
 import type { PgDriver } from '../postgres/driver';
 import { quoteIdent } from '../postgres/identifiers';
 import { findTable, primaryKeyColumns } from '../postgres/introspect';
-import type { PollRegistration } from './config';
+import type { PollColumnKind, PollRegistration } from './config';
 import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect';
 import { PostgresPolledTable } from './postgres-table';
 
 /** Stamp columns polling understands: timestamptz and timestamp (microseconds). */
-const STAMP_TYPES = new Map([
-  [1184, 'timestamptz'],
-  [1114, 'timestamp'],
-]);
+const STAMP_TYPES = new Set([1184, 1114]);
+/** Version columns: smallint, integer, bigint, numeric (exact; a float version could not be bound back). */
+const VERSION_TYPES = new Set([21, 23, 20, 1700]);
+const COLUMN_TYPES: Record<PollColumnKind, { oids: Set<number>; needs: string }> = {
+  timestamp: { oids: STAMP_TYPES, needs: 'polling needs timestamp or timestamptz' },
+  version: { oids: VERSION_TYPES, needs: '--column-kind version needs smallint, integer, bigint or numeric' },
+};
 /** Key types that cannot be bound back from their canonical JSON form (base64, nested JSON). */
 const UNSUPPORTED_KEY_TYPES = new Set([17, 114, 3802]);
 
@@ -52,8 +55,10 @@ class PostgresPollDialect implements PollDialect {
     const stamp = (flag: string, column: string): Attribute => {
       const a = attrs.get(column);
       if (!a) throw new UserInputError(`${flag} ${JSON.stringify(column)}: table ${name} has no such column`);
-      if (!STAMP_TYPES.has(a.typeOid)) {
-        throw new UserInputError(`${flag} ${JSON.stringify(column)} of ${name} is ${a.typeName}; polling needs timestamp or timestamptz`);
+      const wanted = COLUMN_TYPES[o.columnKind];
+      if (!wanted.oids.has(a.typeOid)) {
+        const hint = o.columnKind === 'timestamp' && VERSION_TYPES.has(a.typeOid) ? ' (a version number from a sequence: --column-kind version)' : '';
+        throw new UserInputError(`${flag} ${JSON.stringify(column)} of ${name} is ${a.typeName}; ${wanted.needs}${hint}`);
       }
       return a;
     };
@@ -84,15 +89,17 @@ class PostgresPollDialect implements PollDialect {
       if (!a) throw new UserInputError(`polled table ${reg.table} has no column ${JSON.stringify(c)} any more; run cdc install-poll again`);
       return a.typeName;
     };
+    const version = reg.columnKind === 'version';
     const zoned = attrs.get(reg.column)?.typeOid === 1184;
     const t = new PostgresPolledTable(this.driver, table, found.oid, logger, {
+      version,
       stamp: quoteIdent(reg.column),
       created: reg.createdColumn === null ? null : quoteIdent(reg.createdColumn),
       stampType: typeName(reg.column),
       keyColumns: reg.keyColumns,
       keyTypes: reg.keyColumns.map(typeName),
       // A zone-less stamp holds local time of the database's zone (docs/polling.md).
-      zone: zoned ? null : await this.serverZone(),
+      zone: zoned || version ? null : await this.serverZone(),
     });
     await t.refresh();
     return t;

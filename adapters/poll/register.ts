@@ -2,11 +2,12 @@ import { UserInputError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
 import { qualifiedName, type TableRef } from '../../src/core/table-ref';
 import type { RedisState, SourceKeys, TablePart } from '../../src/state/redis-state';
-import { sameRegistration, type PollRegistration } from './config';
+import { sameRegistration, type PollColumnKind, type PollRegistration } from './config';
 import type { PollDialect } from './dialect';
 
 export interface RegisterOptions {
   column: string;
+  columnKind: PollColumnKind;
   createdColumn: string | null;
   keyColumns?: string[];
   safetyLagMs: number;
@@ -36,6 +37,7 @@ export async function registerTable(
     schema: table.schema,
     name: table.name,
     column: o.column,
+    columnKind: o.columnKind,
     createdColumn: o.createdColumn,
     keyColumns,
     safetyLagMs: o.safetyLagMs,
@@ -44,12 +46,14 @@ export async function registerTable(
   };
   const existing = await state.redis.hget(keys.pollTables, name);
   if (existing !== null) {
-    const current = JSON.parse(existing) as PollRegistration;
+    const current = parseRegistration(existing);
     if (sameRegistration(current, wanted)) return { changed: false, registration: current };
-    throw new UserInputError(`table ${name} is already registered for polling with other settings (--column ${current.column}); run cdc uninstall-poll --table ${JSON.stringify(name)} first`);
+    throw new UserInputError(
+      `table ${name} is already registered for polling with other settings (--column ${current.column} --column-kind ${current.columnKind}); run cdc uninstall-poll --table ${JSON.stringify(name)} first`,
+    );
   }
   const polled = await dialect.openTable({ ...wanted, registeredAt: '' }, silent);
-  const registration: PollRegistration = { ...wanted, registeredAt: await polled.clockStamp() };
+  const registration: PollRegistration = { ...wanted, registeredAt: await polled.registrationMark() };
   // HSETNX: of two concurrent installs exactly one records its registration.
   const created = await state.redis.hsetnx(keys.pollTables, name, JSON.stringify(registration));
   if (created === 0) return registerTable(dialect, state, keys, table, o);
@@ -72,6 +76,11 @@ export async function unregisterTable(state: RedisState, keys: SourceKeys, table
 export async function listRegistrations(state: RedisState, keys: SourceKeys): Promise<PollRegistration[]> {
   const all = await state.redis.hgetall(keys.pollTables);
   return Object.values(all)
-    .map((v) => JSON.parse(v) as PollRegistration)
+    .map(parseRegistration)
     .sort((a, b) => a.table.localeCompare(b.table));
+}
+
+/** Registrations recorded before version columns existed have no columnKind: they are timestamps. */
+function parseRegistration(json: string): PollRegistration {
+  return { columnKind: 'timestamp', ...(JSON.parse(json) as Partial<PollRegistration>) } as PollRegistration;
 }

@@ -29,9 +29,11 @@ export interface PollSourceDeps {
  * Streams one table by keyset polling on (stamp, key) (docs/polling.md).
  *
  * A read round fixes an upper bound below which no stamp can still appear (database clock minus
- * the safety lag, and never past the start of the oldest open transaction), then pages through
- * `(stamp, key) > cursor AND stamp < upper` in (stamp, key) order. Paging on the pair, not the
- * stamp alone, loses nothing when many rows share one stamp. A short page ends the round.
+ * the safety lag, and never past the start of the oldest open transaction; for a version column,
+ * the highest version seen once every transaction open then has ended: version-bound.ts), then
+ * pages through `(stamp, key) > cursor AND stamp < upper` (version: `<=`) in (stamp, key) order.
+ * Paging on the pair, not the stamp alone, loses nothing when many rows share one stamp. A short
+ * page ends the round.
  *
  * The cursor lives in memory; the checkpoint (Redis) moves on ack, together with the "known
  * keys" the batch's events introduced, which the reconciler compares with the source to find
@@ -43,7 +45,7 @@ export class PollSource implements ChangeSource {
   readonly table: TableRef;
   private polled: PolledTable | null = null;
   private cursor: Watermark | null = null;
-  private round: { upper: string; reference: string } | null = null;
+  private round: { upper: string | null; reference: string | null } | null = null;
   private readonly overlay = new Map<string, { member: string | null; batch: number }>();
   private outstanding = 0;
   private batches = 0;
@@ -98,7 +100,8 @@ export class PollSource implements ChangeSource {
       this.round = { upper, reference: this.cursor?.stamp ?? reg.registeredAt };
     }
     const round = this.round;
-    const rows = await polled.readPage(this.cursor, round.upper, { registeredAt: reg.registeredAt, reference: round.reference }, maxChanges);
+    const marks = { registeredAt: reg.registeredAt, reference: round.reference };
+    const rows = round.upper === null ? [] : await polled.readPage(this.cursor, round.upper, marks, maxChanges);
     if (rows.length < maxChanges) this.round = null;
     if (rows.length === 0) return { changes: [], ack: new PollAck(this, 0, null, []) };
     const known = await this.knownMembers(rows.map((r) => sortableKey(r.key) + '\u0000'));

@@ -11,7 +11,8 @@ const BACKLOG_CAP = 100_000;
 /**
  * `cdc status` for one polled table: backlog = rows past the watermark (capped), lag = age of the
  * oldest of them by the database clock, and the facts that explain a lag: the oldest open
- * transaction holding the watermark back, the last reconciliation cycle.
+ * transaction holding the watermark back, the last reconciliation cycle. A version column carries
+ * no time, so its lag is not measured (reported as 0 with `lag_measured: false`): see the backlog.
  */
 export async function pollStatus(dialect: PollDialect, state: RedisState, keys: SourceKeys, reg: PollRegistration, logger: Logger): Promise<TableStatus> {
   const polled = await dialect.openTable(reg, logger);
@@ -31,6 +32,8 @@ export async function pollStatus(dialect: PollDialect, state: RedisState, keys: 
     lagSeconds,
     details: {
       column: reg.column,
+      column_kind: reg.columnKind,
+      ...(reg.columnKind === 'version' ? { lag_measured: false } : {}),
       watermark_time: checkpoint?.event_time ?? null,
       safety_lag_ms: reg.safetyLagMs,
       ...(bound.heldBy ? { held_back_by_transaction_started: bound.heldBy } : {}),

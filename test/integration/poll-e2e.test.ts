@@ -118,7 +118,7 @@ describe('polling capture end to end', { concurrency: true }, () => {
         const catalog = await PollCatalog.open(db.url, state);
         try {
           const register = (column: string, more: Partial<RegisterOptions> = {}) =>
-            catalog.register(parseTableRef('acct', catalog.defaultSchema), { column, createdColumn: null, safetyLagMs: 500, reconcileEveryMs: 1000, chunkSize: 10, ...more });
+            catalog.register(parseTableRef('acct', catalog.defaultSchema), { column, columnKind: 'timestamp', createdColumn: null, safetyLagMs: 500, reconcileEveryMs: 1000, chunkSize: 10, ...more });
           await assert.rejects(register('nope'), /--column "nope": table .*acct has no such column/);
           await assert.rejects(register('tok'), /polling needs/);
           await assert.rejects(register('updated_at', { createdColumn: 'v' }), /--created-column "v"/);

@@ -39,7 +39,7 @@ function fakeRedis(members: string[]) {
 }
 
 const reg = (chunkSize: number): PollRegistration => ({
-  table: 'public.t', schema: 'public', name: 't', column: 'updated_at', createdColumn: null, keyColumns: ['id'],
+  table: 'public.t', schema: 'public', name: 't', column: 'updated_at', columnKind: 'timestamp', createdColumn: null, keyColumns: ['id'],
   safetyLagMs: 0, reconcileEveryMs: 0, chunkSize, registeredAt: '',
 });
 const keysOf = { pollTables: 'x', table: () => 'known', sequence: () => 's' };

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parseDuration, POLL_DEFAULTS } from '../../../adapters/poll/config';
+import { COLUMN_KINDS, parseDuration, POLL_DEFAULTS, type PollColumnKind } from '../../../adapters/poll/config';
 import type { PollCatalog } from '../../../adapters/poll';
 import type { TableStatus } from '../../core/change-source';
 import { UserInputError } from '../../core/errors';
@@ -21,6 +21,7 @@ interface InstallFlags {
   state?: string;
   table: string;
   column: string;
+  columnKind: PollColumnKind;
   createdColumn?: string;
   keyColumns?: string;
   safetyLag: string;
@@ -61,7 +62,13 @@ export function registerPoll(program: Command): void {
     .addOption(sourceOption())
     .addOption(stateOption())
     .addOption(tableOption(true))
-    .addOption(new Option('--column <column>', 'change-stamp column (timestamp the application sets on every write)').makeOptionMandatory().env('CDC_POLL_COLUMN'))
+    .addOption(new Option('--column <column>', 'change-stamp column the application sets on every write').makeOptionMandatory().env('CDC_POLL_COLUMN'))
+    .addOption(
+      new Option('--column-kind <kind>', 'timestamp (database clock) or version (number from one global sequence, not a per-row counter)')
+        .choices(COLUMN_KINDS)
+        .default('timestamp')
+        .env('CDC_POLL_COLUMN_KIND'),
+    )
     .addOption(new Option('--created-column <column>', 'creation-stamp column: tells INSERT from UPDATE').env('CDC_POLL_CREATED_COLUMN'))
     .addOption(new Option('--key-columns <columns>', 'columns identifying a row, for a table without a primary key').env('CDC_KEY_COLUMNS'))
     .addOption(new Option('--safety-lag <duration>', 'how far behind the database clock the watermark stays').default(`${POLL_DEFAULTS.safetyLagMs / 1000}s`))
@@ -77,10 +84,11 @@ export function registerPoll(program: Command): void {
       await withCatalog(flags, async (catalog) => {
         const tables = parseTables(flags.table, catalog.defaultSchema);
         if (tables.length > 1) throw new UserInputError('install-poll takes one table at a time (--column belongs to it)');
-        const options = { column: flags.column, createdColumn: flags.createdColumn ?? null, keyColumns, safetyLagMs, reconcileEveryMs, chunkSize: flags.reconcileChunk };
+        const options = { column: flags.column, columnKind: flags.columnKind, createdColumn: flags.createdColumn ?? null, keyColumns, safetyLagMs, reconcileEveryMs, chunkSize: flags.reconcileChunk };
         const { changed, registration } = await catalog.register(tables[0]!, options);
         const what = changed ? 'registered for polling' : 'already registered for polling';
-        process.stdout.write(`${what}: ${registration.table} (column: ${registration.column}, key: ${registration.keyColumns.join(', ')})\n`);
+        const kind = registration.columnKind === 'version' ? ' (version)' : '';
+        process.stdout.write(`${what}: ${registration.table} (column: ${registration.column}${kind}, key: ${registration.keyColumns.join(', ')})\n`);
       });
     });
 
