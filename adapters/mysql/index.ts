@@ -6,6 +6,7 @@ import { loadMigrations, runMigrations } from '../../src/core/migrate';
 import { UserInputError } from '../../src/core/errors';
 import type { CapturedTableInfo, InstallOptions, InstallResult, SchemaVersionInfo, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
 import { qualifiedName, type TableRef } from '../../src/core/table-ref';
+import type { ChangeHistory, RetentionSetting } from '../../src/core/change-history';
 import { BinlogDemux } from './binlog/demux';
 import { BinlogReader } from './binlog/reader';
 import { BinlogTableSource } from './binlog/table-source';
@@ -21,6 +22,8 @@ import { captureStatuses } from './status';
 import { checkInstallable, installTrigger, refuseBinlogMode, type InstallContext } from './trigger/install';
 import { MysqlTriggerSource, type TriggerSourceOptions } from './trigger/source';
 import { uninstallTrigger } from './trigger/uninstall';
+import { openMysqlHistory } from './trigger/history-reader';
+import { setRetention } from './trigger/history-store';
 import { requestUpgrade } from './upgrade/request';
 import type { SnapshotStrategy } from './upgrade/snapshot';
 import { SwitchingSource } from './upgrade/switching-source';
@@ -135,6 +138,16 @@ export class MysqlSourceDatabase implements SourceDatabase {
     }
     await this.migrate(); // a database captured before migration 003 gets its (empty) history table
     return (await schemaVersions(this.driver, name)) ?? [];
+  }
+
+  async setRetention(table: TableRef, retainSeconds: number | null): Promise<RetentionSetting | null> {
+    await this.migrate();
+    return setRetention(this.driver, qualifiedName(table), retainSeconds);
+  }
+
+  async openHistory(table: TableRef): Promise<ChangeHistory> {
+    await this.migrate();
+    return openMysqlHistory(this.driver, table);
   }
 
   /** The table's source in its stored mode, switching modes when `cdc upgrade` asks for it. */

@@ -78,7 +78,7 @@ export async function saveCaptured(q: MysqlQueryable, t: Omit<CapturedTable, 'mo
 }
 
 /**
- * Forgets a table: its registry row and its checkpoint position. The checkpoint row itself stays
+ * Forgets a table: its registry row, its retention and kept history, and its checkpoint position. The checkpoint row itself stays
  * with its reserved sequence numbers, so a later re-install continues the table's sequence.
  */
 export async function forgetCaptured(q: MysqlQueryable, tableName: string): Promise<void> {
@@ -87,6 +87,12 @@ export async function forgetCaptured(q: MysqlQueryable, tableName: string): Prom
     await q.exec('DELETE FROM cdc_mode_switches WHERE table_name = ?', [tableName]).catch((err) => {
       if (!missingTable(err)) throw err;
     });
+    // Retention and kept history go with the table (migration 005; absent before it ran).
+    for (const table of ['cdc_history_settings', 'cdc_change_history']) {
+      await q.exec(`DELETE FROM ${table} WHERE table_name = ?`, [tableName]).catch((err) => {
+        if (!missingTable(err)) throw err;
+      });
+    }
     await q.exec('UPDATE cdc_checkpoints SET mode = NULL, position = NULL, updated_at = UTC_TIMESTAMP(6) WHERE table_name = ?', [tableName]);
   } catch (err) {
     if (!missingTable(err)) throw err;

@@ -6,6 +6,7 @@ import type { CaptureMode } from '../../src/core/change-event';
 import { UserInputError } from '../../src/core/errors';
 import type { CapturedTableInfo, InstallOptions, InstallResult, SchemaVersionInfo, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
 import type { TableRef } from '../../src/core/table-ref';
+import type { ChangeHistory, RetentionSetting } from '../../src/core/change-history';
 import { qualifiedName } from '../../src/core/table-ref';
 import type { PgDriver } from './driver';
 import { SourceLocks } from './locks';
@@ -15,6 +16,8 @@ import { MIGRATIONS_DIR } from './sql-files';
 import { clearCheckpoint, getCaptured, listCapturedRows, schemaVersions } from './state-store';
 import { tableStatuses } from './status';
 import { checkInstallable, installTable, uninstallTable } from './trigger/install';
+import { openPgHistory } from './trigger/history-reader';
+import { setRetention } from './trigger/history-store';
 import { SwitchingSource } from './upgrade/switching-source';
 import { requestTrigger } from './upgrade/to-trigger';
 import { requestWal } from './upgrade/to-wal';
@@ -104,6 +107,16 @@ export class PostgresDatabase implements SourceDatabase {
     const rows = await schemaVersions(this.driver, name);
     if (!rows) throw new UserInputError(`table ${name} is not captured; run cdc install-triggers --table ${name} first`);
     return rows;
+  }
+
+  async setRetention(table: TableRef, retainSeconds: number | null): Promise<RetentionSetting | null> {
+    await this.migrate();
+    return setRetention(this.driver, qualifiedName(table), retainSeconds);
+  }
+
+  async openHistory(table: TableRef): Promise<ChangeHistory> {
+    await this.migrate();
+    return openPgHistory(this.driver, table);
   }
 
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource {

@@ -1,5 +1,5 @@
 import type { ChangeEvent } from '../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../src/core/change-source';
 import type { EventEncoder, Sink } from '../../src/core/sink';
 
 /**
@@ -63,8 +63,8 @@ export class TimedSource implements ChangeSource {
     this.onBatch?.(batch);
     return batch;
   }
-  ack(token: AckToken): Promise<void> {
-    return this.clock.time('ack', () => this.inner.ack(token));
+  ack(token: AckToken, delivered?: DeliveredBatch): Promise<void> {
+    return this.clock.time('ack', () => this.inner.ack(token, delivered));
   }
   schemaVersion(): number {
     return this.inner.schemaVersion();

@@ -15,6 +15,17 @@ export interface ChangeBatch {
 export type AckToken = { readonly __brand?: 'AckToken' } & object;
 
 /**
+ * What the sink was given for one batch: change i of the batch carried sequence_number
+ * `firstSequence + i` and every event the batch's `schemaVersion`. Sources that retain delivered
+ * changes (trigger capture with retention, docs/replay.md) store it so a replay rebuilds the same
+ * events; other sources ignore it.
+ */
+export interface DeliveredBatch {
+  firstSequence: bigint;
+  schemaVersion: number;
+}
+
+/**
  * Streams the changes of one table. Lifecycle, in this order:
  *   open()  — once; resumes after the last acknowledged change (the stored checkpoint).
  *   read()  — repeatedly; never concurrently with itself. May be called again before earlier
@@ -22,7 +33,7 @@ export type AckToken = { readonly __brand?: 'AckToken' } & object;
  *             adapter keeps an in-memory read cursor separate from its durable checkpoint.
  *   ack()   — in the order the batches were read, only after the sink acknowledged every event of
  *             that batch. Makes the checkpoint durable (and may prune what it covers). May run
- *             concurrently with read().
+ *             concurrently with read(). `delivered` tells what the events of the batch carried.
  *   close() — once; after it no other method is called. Unacknowledged batches are redelivered by
  *             the next open(), with the same changeIds.
  * One-time setup (installing triggers, creating slots) is not part of this contract: see `Installer`.
@@ -33,7 +44,7 @@ export interface ChangeSource {
   open(): Promise<void>;
   /** Up to `maxChanges` changes; an empty batch means nothing is ready right now. */
   read(maxChanges: number): Promise<ChangeBatch>;
-  ack(token: AckToken): Promise<void>;
+  ack(token: AckToken, delivered?: DeliveredBatch): Promise<void>;
   /** Columns' schema version for events of this table (bumps when the column set changes). */
   schemaVersion(): number;
   close(): Promise<void>;

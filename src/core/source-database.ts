@@ -2,6 +2,7 @@ import type { CaptureMode } from './change-event';
 import type { ChangeSource, TableStatus } from './change-source';
 import type { SequenceStore } from './checkpoint-store';
 import type { TableRef } from './table-ref';
+import type { ChangeHistory, RetentionSetting } from './change-history';
 import type { Logger } from './logger';
 
 export type Dialect = 'postgres' | 'mysql' | 'mongodb';
@@ -84,6 +85,14 @@ export interface SourceDatabase {
    */
   schemaHistory?(table: TableRef): Promise<SchemaVersionInfo[]>;
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource;
+  /**
+   * Keeps (seconds) or stops keeping (null) a trigger-captured table's acknowledged changes for
+   * replay; stored with the table, so every `cdc run` honours it. Stopping deletes the history.
+   * Throws UserInputError for a table not captured by triggers. Absent where nothing retains.
+   */
+  setRetention?(table: TableRef, retainSeconds: number | null): Promise<RetentionSetting | null>;
+  /** The table's retained history; UserInputError when the table is unknown or keeps none. */
+  openHistory?(table: TableRef): Promise<ChangeHistory>;
   status(): Promise<TableStatus[]>;
   readonly sequences: SequenceStore;
   close(): Promise<void>;

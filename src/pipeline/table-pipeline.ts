@@ -1,6 +1,6 @@
 import type { ChangeEvent } from '../core/change-event';
 import { toChangeEvent } from '../core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource } from '../core/change-source';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source';
 import type { Logger } from '../core/logger';
 import type { Sink } from '../core/sink';
 import { qualifiedName } from '../core/table-ref';
@@ -71,14 +71,14 @@ export class TablePipeline {
       while (!signal.aborted) {
         const batch = await this.retrying('read', () => this.deps.source.read(this.options.batchSize), signal);
         if (batch.changes.length === 0) break;
-        const events = await this.toEvents(batch);
+        const { events, delivered } = await this.toEvents(batch);
         await previousWrite;
         if (signal.aborted) break;
         const write = this.retrying('write', () => this.deps.sink.write(events), signal, true);
         previousWrite = write;
         ackChain = ackChain
           .then(() => write)
-          .then(() => this.acknowledge(batch.ack, events.length, signal))
+          .then(() => this.acknowledge(batch.ack, delivered, events.length, signal))
           .then(() => void count(batch.changes.length));
         // Keep the chain from raising an unhandled rejection before we await it below.
         ackChain.catch(() => undefined);
@@ -93,14 +93,14 @@ export class TablePipeline {
     return delivered;
   }
 
-  private async acknowledge(token: AckToken, count: number, signal: AbortSignal): Promise<void> {
+  private async acknowledge(token: AckToken, delivered: DeliveredBatch, count: number, signal: AbortSignal): Promise<void> {
     // An ack is attempted even after abort: the sink already has the events, so checkpointing them
     // now avoids redelivering them after the restart.
-    await this.retrying('ack', () => this.deps.source.ack(token), signal, true);
+    await this.retrying('ack', () => this.deps.source.ack(token, delivered), signal, true);
     this.deps.metrics?.delivered(this.table, count);
   }
 
-  private async toEvents(batch: ChangeBatch): Promise<ChangeEvent[]> {
+  private async toEvents(batch: ChangeBatch): Promise<{ events: ChangeEvent[]; delivered: DeliveredBatch }> {
     const { source, sourceId, transform } = this.deps;
     const first = await this.deps.sequences.take(batch.changes.length);
     const schemaVersion = source.schemaVersion();
@@ -116,7 +116,7 @@ export class TablePipeline {
       const out = transform ? transform(event) : event;
       if (out) events.push(out);
     }
-    return events;
+    return { events, delivered: { firstSequence: first, schemaVersion } };
   }
 
   /**

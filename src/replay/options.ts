@@ -16,6 +16,11 @@ export interface ReplayFlags {
   maxClockSkew: number;
   stallTimeout: number;
   connectTimeout: number;
+  /** History mode (history-options.ts): rebuild the events from the database's kept change log. */
+  fromHistory?: boolean;
+  source?: string;
+  format?: string;
+  partitions?: number;
 }
 
 /** A validated replay request; everything here was checked before any connection is made. */
@@ -77,7 +82,7 @@ function resolveSourceTopic(f: ReplayFlags): string {
   return topicName(f.topicTemplate ?? KAFKA_DEFAULTS.topicTemplate, f.sourceId, f.table);
 }
 
-function checkTopicName(flag: string, name: string): void {
+export function checkTopicName(flag: string, name: string): void {
   if (!LEGAL_TOPIC.test(name) || name === '.' || name === '..') {
     throw new UserInputError(`${flag} ${JSON.stringify(name)} is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`);
   }

@@ -1,4 +1,5 @@
 import type { MysqlQueryable } from '../driver';
+import type { NumberedRange } from './history-sequence';
 import { compressIds, type IdRange } from './position';
 
 /**
@@ -39,4 +40,33 @@ export async function remainingRanges(q: MysqlQueryable, logRef: string, ranges:
     for (const r of rows) left.push(BigInt(r.id));
   }
   return compressIds(left);
+}
+
+/**
+ * For a table with retention: copies the rows about to be deleted into cdc_change_history, with the
+ * sequence_number each one's event carried, in the ack's transaction and before its DELETE, so
+ * the history holds exactly what was delivered and acknowledged. The same bounded scan as the
+ * DELETE (ORDER BY id LIMIT run length), for the same reason: it must stop at the run's last row
+ * and never lock the next record, which may belong to a writer still open.
+ */
+export async function keepRanges(
+  q: MysqlQueryable,
+  logRef: string,
+  tableName: string,
+  ranges: readonly NumberedRange[],
+  kept: { generation: string; schemaVersion: number },
+): Promise<number> {
+  let copied = 0;
+  for (const { first, last, firstSequence } of ranges) {
+    const { affectedRows } = await q.exec(
+      `INSERT INTO cdc_change_history
+         (table_name, sequence_number, generation, log_id, op, trx_id, changed_at, before_image, after_image, schema_version, acked_at)
+       SELECT ?, CAST(? AS DECIMAL(20)) + (id - CAST(? AS UNSIGNED)), ?, id, op, trx_id, changed_at, before_image, after_image, ?, UTC_TIMESTAMP(6)
+         FROM ${logRef}
+        WHERE id BETWEEN CAST(? AS UNSIGNED) AND CAST(? AS UNSIGNED) ORDER BY id LIMIT ?`,
+      [tableName, firstSequence.toString(), first.toString(), kept.generation, kept.schemaVersion, first.toString(), last.toString(), Number(last - first + 1n)],
+    );
+    copied += affectedRows;
+  }
+  return copied;
 }

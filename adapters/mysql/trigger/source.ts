@@ -1,5 +1,5 @@
 import type { CapturedChange, CaptureMode } from '../../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
 import { UserInputError } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
 import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
@@ -7,7 +7,10 @@ import type { MysqlDriver, MysqlSession } from '../driver';
 import { TableBusyError } from '../errors';
 import { cdcObjectNames, quoteIdent } from '../identifiers';
 import { getCaptured, saveCheckpoint, type CapturedTable } from '../state-store';
-import { deleteRanges, remainingRanges } from './ack-query';
+import { HistoryKeeper } from '../../../src/history/keeper';
+import { deleteRanges, keepRanges, remainingRanges } from './ack-query';
+import { numberRanges } from './history-sequence';
+import { mysqlHistoryStore } from './history-store';
 import { LongTransactionAlarm } from './long-transactions';
 import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position';
 import { readLogPage, toCapturedChange } from './read-query';
@@ -66,6 +69,8 @@ export class MysqlTriggerSource implements ChangeSource {
   private shape: string | null = null;
   private shapeWaitSince = 0;
   private closed = false;
+  /** Retention (docs/replay.md): whether acks keep what they delete, and pruning. */
+  private readonly keeper: HistoryKeeper;
 
   constructor(
     private readonly driver: MysqlDriver,
@@ -76,6 +81,7 @@ export class MysqlTriggerSource implements ChangeSource {
     this.name = qualifiedName(table);
     this.lockName = cdcObjectNames(table).drainLock;
     this.alarm = new LongTransactionAlarm(logger, this.name, options.longTransactionWarnSeconds);
+    this.keeper = new HistoryKeeper(mysqlHistoryStore(driver, this.name), logger);
   }
 
   async open(): Promise<void> {
@@ -94,6 +100,7 @@ export class MysqlTriggerSource implements ChangeSource {
   async read(maxChanges: number): Promise<ChangeBatch> {
     if (!this.captured) throw new Error('read() called before open()');
     if (!Number.isSafeInteger(maxChanges) || maxChanges < 1) throw new Error(`maxChanges must be a positive integer, got ${maxChanges}`);
+    await this.keeper.tick();
     if (!this.round) {
       if (this.finalBoundary !== null) return emptyBatch();
       if (this.outstanding.size > 0 && !(await this.acksSettled(this.options.ackWaitMs))) return emptyBatch();
@@ -155,13 +162,21 @@ export class MysqlTriggerSource implements ChangeSource {
     return this.finalBoundary !== null && this.round === null && this.outstanding.size === 0 ? this.finalBoundary : null;
   }
 
-  async ack(token: AckToken): Promise<void> {
+  async ack(token: AckToken, delivered?: DeliveredBatch): Promise<void> {
     if (!isTriggerAckToken(token)) throw new Error('ack token was not produced by the MySQL trigger source');
     if (token.count === 0 || !this.outstanding.has(token)) return;
+    // Decided when the ack runs, not when the batch was read (see HistoryKeeper).
+    const keep = this.keeper.retaining;
+    if (keep && !delivered) throw new Error(`${this.name} keeps change history, but its ack was not told the batch's sequence numbers`);
     const retry = token.attempted;
     token.attempted = true;
     await this.driver.transaction(async (q) => {
       const ranges = retry ? await remainingRanges(q, this.logRef, token.ranges) : token.ranges;
+      if (keep) {
+        // The generation of the read: a new one is adopted only between rounds, with nothing outstanding.
+        const kept = { generation: this.captured!.generation, schemaVersion: delivered!.schemaVersion };
+        await keepRanges(q, this.logRef, this.name, numberRanges(token.ranges, ranges, delivered!.firstSequence), kept);
+      }
       const deleted = await deleteRanges(q, this.logRef, ranges);
       if (!retry && deleted !== token.count) {
         this.logger.warn({ table: this.name, expected: token.count, deleted }, 'some acknowledged change-log rows were already gone');

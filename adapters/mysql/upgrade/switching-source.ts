@@ -1,5 +1,5 @@
 import type { CaptureMode } from '../../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
 import { UserInputError } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
 import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
@@ -80,9 +80,9 @@ export class SwitchingSource implements ChangeSource {
     return { changes: batch.changes, ack: routed };
   }
 
-  async ack(token: AckToken): Promise<void> {
+  async ack(token: AckToken, delivered?: DeliveredBatch): Promise<void> {
     const routed = token as RoutedToken;
-    await routed.source.ack(routed.token);
+    await routed.source.ack(routed.token, delivered);
   }
 
   async close(): Promise<void> {

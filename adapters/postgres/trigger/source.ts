@@ -1,5 +1,5 @@
 import type { CapturedChange } from '../../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
 import { UserInputError } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
 import type { TableRef } from '../../../src/core/table-ref';
@@ -11,7 +11,9 @@ import type { CapturedTableRow } from '../state-store';
 import { getCaptured, recordColumns } from '../state-store';
 import { decodeJsonbImage, type DecodedImage } from '../types/jsonb-decoder';
 import type { PgType } from '../types/pg-type';
-import { ackBatch } from './ack-query';
+import { HistoryKeeper } from '../../../src/history/keeper';
+import { ackBatch, ackBatchKeeping } from './ack-query';
+import { pgHistoryStore } from './history-store';
 import { TriggerAck } from './position';
 import { readPage, takeSnapshot, type LogRow } from './read-query';
 import { toCapturedChange } from './rows';
@@ -53,6 +55,8 @@ export class TriggerSource implements ChangeSource {
   private ackChain: Promise<unknown> = Promise.resolve();
   private state: 'new' | 'open' | 'closed' = 'new';
   private final: { snapshot: string; done: boolean } | null = null;
+  /** Retention (docs/replay.md): whether acks keep what they delete, and pruning. */
+  private keeper: HistoryKeeper | null = null;
 
   constructor(
     readonly table: TableRef,
@@ -105,6 +109,7 @@ export class TriggerSource implements ChangeSource {
     }
     this.round = null;
     this.lastSnapshot = null;
+    this.keeper = new HistoryKeeper(pgHistoryStore(this.deps.driver, this.name), this.deps.logger);
     this.state = 'open';
   }
 
@@ -117,6 +122,7 @@ export class TriggerSource implements ChangeSource {
       // stays valid: rows another process may have acknowledged in between are simply gone.
       this.deps.logger.warn({ table: this.name }, 'capture lock connection was lost; lock taken again');
     }
+    await this.keeper!.tick();
     const round = this.round ?? (await this.newRound());
     this.round = round;
     const rows = await readPage(this.deps.driver, info.logTable, round.afterId, round.snapshot, round.prev, maxChanges);
@@ -148,12 +154,18 @@ export class TriggerSource implements ChangeSource {
     };
   }
 
-  async ack(token: AckToken): Promise<void> {
+  async ack(token: AckToken, delivered?: DeliveredBatch): Promise<void> {
     const info = this.requireOpen();
     if (!(token instanceof TriggerAck) || token.owner !== this) throw new Error(`ack token does not belong to the source of ${this.name}`);
     const batch = token.batch;
     if (!batch) return;
-    const run = this.ackChain.catch(() => undefined).then(() => ackBatch(this.deps.driver, info.logTable, this.name, batch));
+    const keeper = this.keeper!;
+    const run = this.ackChain.catch(() => undefined).then(() => {
+      // Decided when the ack runs, not when it was queued (see HistoryKeeper).
+      if (!keeper.retaining) return ackBatch(this.deps.driver, info.logTable, this.name, batch);
+      if (!delivered) throw new Error(`${this.name} keeps change history, but its ack was not told the batch's sequence numbers`);
+      return ackBatchKeeping(this.deps.driver, info.logTable, this.name, batch, { generation: info.generation, ...delivered });
+    });
     this.ackChain = run;
     await run;
   }

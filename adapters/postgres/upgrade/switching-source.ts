@@ -1,4 +1,4 @@
-import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
 import type { CaptureMode } from '../../../src/core/change-event';
 import { UserInputError } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
@@ -98,9 +98,9 @@ export class SwitchingSource implements ChangeSource {
     return { changes: batch.changes, ack: new SwitchAck(inner, batch.ack) };
   }
 
-  async ack(token: AckToken): Promise<void> {
+  async ack(token: AckToken, delivered?: DeliveredBatch): Promise<void> {
     if (!(token instanceof SwitchAck)) throw new Error(`ack token does not belong to the source of ${this.name}`);
-    await token.source.ack(token.inner);
+    await token.source.ack(token.inner, delivered);
     this.outstanding--;
   }
 

@@ -1,15 +1,21 @@
 import { Command, Option } from 'commander';
 import { LOG_LEVELS } from '../../config/schema';
+import { FORMATS } from '../../format';
+import { readConfigFile, validateConfig } from '../../config/load';
+import { runSettings } from '../../replay/history-config';
+import { resolveHistoryReplayRequest } from '../../replay/history-options';
+import { replayFromHistory } from '../../replay/history-replay';
 import { createLogger } from '../../logging';
 import { resolveReplayRequest, type ReplayFlags } from '../../replay/options';
 import { replay } from '../../replay/replay';
 import { formatInstant } from '../../replay/window';
+import { UserInputError } from '../../core/errors';
 import { parseIntFlag } from '../options';
 
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('re-emit the changes of a time window [from, to) of a table\'s topic into another topic, from Kafka itself')
+    .description('re-emit the changes of a time window [from, to) of a table into another topic, from Kafka itself or (--from-history) from the change history the database keeps')
     .addOption(new Option('--kafka <brokers>', 'Kafka bootstrap brokers host:port,…').env('CDC_KAFKA_BROKERS'))
     .addOption(new Option('--source-id <id>', 'source id the topic was written under (with --table)').env('CDC_SOURCE_ID'))
     .addOption(new Option('--table <table>', 'table as named in the events, e.g. public.users (with --source-id)'))
@@ -18,6 +24,15 @@ export function registerReplay(program: Command): void {
     .addOption(new Option('--from <time>', 'window start, inclusive: ISO-8601 with a zone (2024-05-01T12:00:00Z)'))
     .addOption(new Option('--to <time>', 'window end, exclusive (default: when the replay starts)'))
     .addOption(new Option('--topic <name>', 'topic to write the replayed events to; created like the source if missing'))
+    .addOption(new Option('--from-history', 'rebuild the events from the change history kept with install-triggers --retain (needs --source) instead of reading Kafka'))
+    .addOption(new Option('--source <url>', 'with --from-history: the source database').env('CDC_SOURCE_URL'))
+    .addOption(new Option('--config <file>', "with --from-history: cdc run's config file, to apply its format, topic template, source id and the table's filters and transforms").env('CDC_CONFIG'))
+    .addOption(new Option('--format <format>', 'with --from-history: event format cdc run used').choices(FORMATS).env('CDC_FORMAT'))
+    .addOption(
+      new Option('--partitions <n>', 'with --from-history: partitions of the target topic if it is created')
+        .argParser(parseIntFlag('--partitions'))
+        .env('CDC_TOPIC_PARTITIONS'),
+    )
     .addOption(
       new Option('--max-clock-skew <seconds>', 'how far the database clock may run ahead of the producing host')
         .argParser(parseIntFlag('--max-clock-skew'))
@@ -35,7 +50,18 @@ export function registerReplay(program: Command): void {
         .default(30),
     )
     .addOption(new Option('--log-level <level>', 'log level (progress is logged at info)').choices(LOG_LEVELS).env('CDC_LOG_LEVEL').default('info'))
-    .action(async (flags: ReplayFlags & { logLevel: string }) => {
+    .action(async (flags: ReplayFlags & { logLevel: string; config?: string }) => {
+      if (flags.config && !flags.fromHistory) throw new UserInputError('--config applies to --from-history: a Kafka replay copies the events as they were produced');
+      if (flags.fromHistory) {
+        const run = flags.config && flags.source ? runSettings(validateConfig(readConfigFile(flags.config), `config file ${flags.config}`), flags.source, `config file ${flags.config}`) : null;
+        const request = resolveHistoryReplayRequest(flags, Date.now(), run);
+        const result = await replayFromHistory(request, createLogger(flags.logLevel));
+        const { from, to } = request.window;
+        process.stdout.write(
+          `replayed ${result.replayed} events of ${result.table} [${formatInstant(from)}, ${formatInstant(to)}) from the change history into ${request.targetTopic}\n`,
+        );
+        return;
+      }
       // Read once: without --to the window ends here, so the replay has a fixed end and terminates.
       const request = resolveReplayRequest(flags, Date.now());
       const result = await replay(request, createLogger(flags.logLevel));

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UserInputError } from '../../core/errors';
 import { qualifiedName } from '../../core/table-ref';
+import { formatRetention, parseRetention } from '../../history/retention';
 import { openSourceDatabase } from '../../sources/open-source-database';
 import { parseTables, requireSource, sourceOption, tableOption } from '../options';
 
@@ -13,18 +14,28 @@ export function registerInstallTriggers(program: Command): void {
     .addOption(
       new Option('--key-columns <columns>', 'columns identifying a row, for a table without a primary key').env('CDC_KEY_COLUMNS'),
     )
-    .action(async (opts: { source?: string; table: string; keyColumns?: string }) => {
+    .addOption(
+      new Option('--retain <duration>', 'keep acknowledged changes this long (7d, 12h, 90m) for cdc replay --from-history; off stops and deletes the history'),
+    )
+    .action(async (opts: { source?: string; table: string; keyColumns?: string; retain?: string }) => {
+      // Parsed first: a bad duration changes nothing.
+      const retain = opts.retain === undefined ? undefined : parseRetention(opts.retain);
       const db = await openSourceDatabase(requireSource(opts.source));
       try {
         const tables = parseTables(opts.table, db.defaultSchema);
         const keyColumns = opts.keyColumns?.split(',').map((c) => c.trim()).filter(Boolean);
         if (keyColumns && tables.length > 1) throw new UserInputError('--key-columns applies to one table at a time');
+        if (retain !== undefined && !db.setRetention) throw new UserInputError(`--retain keeps the trigger change log; ${db.dialect} has none`);
         // All tables are checked before any is installed: bad input changes nothing.
         for (const table of tables) await db.checkInstall(table, { keyColumns });
         for (const table of tables) {
           const result = await db.install(table, { keyColumns });
           const what = result.changed ? 'installed' : 'already installed';
           process.stdout.write(`${what}: ${result.table} (key: ${result.keyColumns.join(', ')})\n`);
+          if (retain !== undefined) {
+            const setting = await db.setRetention!(table, retain);
+            process.stdout.write(setting ? `retention: ${result.table} keeps acknowledged changes for ${formatRetention(setting.retainSeconds)}\n` : `retention: ${result.table} off (history deleted)\n`);
+          }
         }
       } finally {
         await db.close();

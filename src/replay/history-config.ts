@@ -1,0 +1,46 @@
+import { UserInputError } from '../core/errors';
+import { parseTableRef, qualifiedName } from '../core/table-ref';
+import type { CdcConfig, TableEntry } from '../config/schema';
+import { compileTransform } from '../transform/compile';
+import type { EventTransform } from '../pipeline/table-pipeline';
+
+/**
+ * What `cdc run --config` applied to one table's events, so `cdc replay --from-history --config`
+ * rebuilds the events the service actually produced: its format, topic template and source id, and
+ * the table's filters and transforms (docs/filters-and-transforms.md). The source is found by its
+ * URL as given in --source.
+ */
+export interface RunSettings {
+  format: CdcConfig['format'];
+  topicTemplate: string;
+  sourceId: string | null;
+  brokers: string[] | null;
+  /** Compiled for the table once it is qualified (the database's default schema is needed). */
+  transformFor(tableName: string, defaultSchema: string, keyColumns: string[]): EventTransform | undefined;
+}
+
+export function runSettings(config: CdcConfig, sourceUrl: string, origin: string): RunSettings {
+  const index = config.sources.findIndex((s) => s.url === sourceUrl);
+  if (index < 0) throw new UserInputError(`${origin} has no source with the url given in --source`);
+  const source = config.sources[index]!;
+  return {
+    format: config.format,
+    topicTemplate: config.kafka.topic_template,
+    sourceId: source.id ?? null,
+    brokers: config.kafka.brokers ?? null,
+    transformFor(tableName, defaultSchema, keyColumns) {
+      const tables = source.tables ?? [];
+      const at = tables.findIndex((entry: TableEntry) => {
+        const name = typeof entry === 'string' ? entry : entry.name;
+        try {
+          return qualifiedName(parseTableRef(name, defaultSchema)) === tableName;
+        } catch {
+          return false;
+        }
+      });
+      const entry = tables[at];
+      if (entry === undefined || typeof entry === 'string') return undefined;
+      return compileTransform(tableName, entry, process.env, { keyColumns, keyPrefix: `sources.${index}.tables.${at}.` });
+    },
+  };
+}
