@@ -49,8 +49,15 @@ export class TablePipeline {
     this.table = qualifiedName(deps.source.table);
   }
 
-  async open(signal: AbortSignal): Promise<void> {
-    await this.retrying('open', () => this.deps.source.open(), signal);
+  /** Opens the source, retrying; false when `signal` aborted first (a shutdown, not a failure). */
+  async open(signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.retrying('open', () => this.deps.source.open(), signal);
+      return true;
+    } catch (err) {
+      if (err instanceof Aborted) return false;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -39,7 +39,9 @@ export class CaptureService {
 
   private async loop(job: TableJob, signal: AbortSignal): Promise<void> {
     const { pipeline, ticker } = job;
-    await pipeline.open(signal);
+    // A shutdown while the source is still opening (e.g. waiting for the previous process's table
+    // lock) is a clean stop, not a failure.
+    if (!(await pipeline.open(signal))) return;
     this.logger.info({ table: pipeline.table }, 'capturing');
     try {
       while (!signal.aborted) {

@@ -124,3 +124,23 @@ test('sequence numbers keep increasing across allocator blocks and pipelines', a
   got.push(await b.take(2));
   assert.deepEqual(got, [1n, 5n, 8n, 9n]);
 });
+
+test('a shutdown while open() is still retrying is a clean stop, not a failure', async () => {
+  const source = new FakeSource(changes(1));
+  let attempts = 0;
+  source.open = async () => {
+    attempts++;
+    throw new TransientError('table is already being drained by another cdc process');
+  };
+  const p = pipeline(source, new FakeSink());
+  const stop = new AbortController();
+  const opened = p.open(stop.signal);
+  while (attempts < 3) await new Promise((r) => setTimeout(r, 1));
+  stop.abort();
+  assert.equal(await opened, false);
+
+  source.open = async () => {
+    throw new FatalCaptureError('no such table');
+  };
+  await assert.rejects(pipeline(source, new FakeSink()).open(new AbortController().signal), /no such table/);
+});
