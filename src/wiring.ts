@@ -14,6 +14,7 @@ import { SequenceAllocator } from './pipeline/sequence-allocator';
 import { TablePipeline } from './pipeline/table-pipeline';
 import { retryUntil } from './pipeline/with-deadline';
 import { CaptureService, type TableJob } from './service/capture-service';
+import { initialSnapshotTask, type BackgroundTask } from './snapshot/snapshot-task';
 import { createTicker } from './service/ticker';
 import { openSourceDatabase } from './sources/open-source-database';
 import { redactUrl } from './logging';
@@ -51,6 +52,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
     const opened = sink;
     await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
     const jobs: TableJob[] = [];
+    const background: BackgroundTask[] = [];
     const addJob = (t: { source: ChangeSource; sequences: SequenceStore; sourceId: string; entry: TableEntry | null; prefix: string; keyColumns: string[] }) => {
       const name = qualifiedName(t.source.table);
       const transform =
@@ -85,8 +87,14 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
         await db.migrate();
         const sourceId = src.id ?? db.databaseName;
         for (const { table, entry, index, keyColumns } of await resolveTables(db, src, poll?.polled)) {
-          const source = db.openSource(table, { logger: logger.child({ source: sourceId, table: qualifiedName(table) }) });
+          const tableLogger = logger.child({ source: sourceId, table: qualifiedName(table) });
+          const source = db.openSource(table, { logger: tableLogger });
           addJob({ source, sequences: db.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns });
+          if ((option(entry, 'snapshot') ?? config.defaults.snapshot) === 'initial') {
+            if (!db.snapshotTarget) throw new ConfigError(`snapshot: initial is not available for ${db.dialect} sources (table ${qualifiedName(table)})`);
+            const chunkSize = option(entry, 'snapshot_chunk_size') ?? config.defaults.snapshot_chunk_size;
+            background.push(initialSnapshotTask(() => db.snapshotTarget!(table), chunkSize, tableLogger));
+          }
         }
       }
       for (const { registration, entry, index } of poll?.tables ?? []) {
@@ -96,7 +104,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
       }
     }
     return {
-      service: new CaptureService(jobs, sink, logger),
+      service: new CaptureService(jobs, sink, logger, background),
       async close() {
         await Promise.allSettled([...databases.map((d) => d.close()), ...catalogs.map((c) => c.close())]);
         await state?.close();
@@ -161,6 +169,6 @@ async function resolveTables(
   });
 }
 
-function option<K extends 'batch_size' | 'schedule'>(entry: TableEntry | null, key: K): Extract<TableEntry, object>[K] | undefined {
+function option<K extends 'batch_size' | 'schedule' | 'snapshot' | 'snapshot_chunk_size'>(entry: TableEntry | null, key: K): Extract<TableEntry, object>[K] | undefined {
   return entry !== null && typeof entry === 'object' ? entry[key] : undefined;
 }

@@ -51,6 +51,8 @@ export interface CdcObjectNames {
   triggers: { insert: string; update: string; delete: string };
   /** GET_LOCK name held while a source drains the table (server-wide, hence the schema in the hash). */
   drainLock: string;
+  /** GET_LOCK name held while `cdc snapshot` runs on the table (one snapshot per table at a time). */
+  snapshotLock: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export function cdcObjectNames(table: TableRef): CdcObjectNames {
     logTable: `cdc_log_${base}`,
     triggers: { insert: `cdc_ai_${base}`, update: `cdc_au_${base}`, delete: `cdc_ad_${base}` },
     drainLock: `cdc_drain_${h}`,
+    snapshotLock: `cdc_snapshot_${h}`,
   };
 }
 

@@ -19,6 +19,10 @@ import { MIGRATIONS_DIR } from './sql-files';
 import { schemaVersions } from './schema-history';
 import { listCaptured } from './state-store';
 import { captureStatuses } from './status';
+import { listProgress } from './snapshot/progress-store';
+import { MysqlSnapshotTarget } from './snapshot/target';
+import type { SnapshotTarget } from '../../src/core/snapshot';
+import { withSnapshots } from '../../src/snapshot/status';
 import { checkInstallable, installTrigger, refuseBinlogMode, type InstallContext } from './trigger/install';
 import { MysqlTriggerSource, type TriggerSourceOptions } from './trigger/source';
 import { uninstallTrigger } from './trigger/uninstall';
@@ -169,8 +173,20 @@ export class MysqlSourceDatabase implements SourceDatabase {
     });
   }
 
-  status(): Promise<TableStatus[]> {
-    return captureStatuses(this.driver);
+  async snapshotTarget(table: TableRef): Promise<SnapshotTarget> {
+    const name = qualifiedName(table);
+    if (!(await listCaptured(this.driver)).some((t) => t.tableName === name)) {
+      throw new UserInputError(`table ${name} is not captured; run cdc install-triggers --table ${name} first`);
+    }
+    await this.migrate(); // a database captured before migration 004 gets cdc_snapshots
+    return new MysqlSnapshotTarget(this.driver, table);
+  }
+
+  async status(): Promise<TableStatus[]> {
+    const statuses = await captureStatuses(this.driver);
+    if (statuses.length === 0) return statuses;
+    await this.migrate(); // cdc_snapshots (migration 004) in a database captured before it existed
+    return withSnapshots(statuses, await listProgress(this.driver));
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,10 @@ import { pgSequenceStore } from './sequence-store';
 import { MIGRATIONS_DIR } from './sql-files';
 import { clearCheckpoint, getCaptured, listCapturedRows, schemaVersions } from './state-store';
 import { tableStatuses } from './status';
+import { listProgress } from './snapshot/progress-store';
+import { PgSnapshotTarget } from './snapshot/target';
+import type { SnapshotTarget } from '../../src/core/snapshot';
+import { withSnapshots } from '../../src/snapshot/status';
 import { checkInstallable, installTable, uninstallTable } from './trigger/install';
 import { openPgHistory } from './trigger/history-reader';
 import { setRetention } from './trigger/history-store';
@@ -130,9 +134,17 @@ export class PostgresDatabase implements SourceDatabase {
     });
   }
 
+  async snapshotTarget(table: TableRef): Promise<SnapshotTarget> {
+    await this.migrate();
+    const name = qualifiedName(table);
+    if (!(await getCaptured(this.driver, name))) throw new UserInputError(`table ${name} is not captured; run cdc install-triggers --table ${name} first`);
+    return new PgSnapshotTarget(this.driver, table);
+  }
+
   async status(): Promise<TableStatus[]> {
     await this.migrate();
-    return tableStatuses(this.driver);
+    const [statuses, snapshots] = await Promise.all([tableStatuses(this.driver), listProgress(this.driver)]);
+    return withSnapshots(statuses, snapshots);
   }
 
   async close(): Promise<void> {

@@ -54,7 +54,7 @@ function derivedName(prefix: string, t: TableRef): string {
  * parameter. Derived from a hash so any table name maps to a key; the purpose keeps install locks
  * (per transaction) from colliding with the long-held per-source locks.
  */
-export function advisoryKey(purpose: 'source' | 'install' | 'migrate', table = ''): string {
+export function advisoryKey(purpose: 'source' | 'install' | 'migrate' | 'snapshot', table = ''): string {
   const h = createHash('sha1').update(`cdc:${purpose}:${table}`).digest();
   return h.readBigInt64BE(0).toString();
 }

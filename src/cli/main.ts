@@ -8,6 +8,7 @@ import { registerUpgrade } from './commands/upgrade';
 import { registerPoll } from './commands/poll';
 import { registerReplay } from './commands/replay';
 import { registerSchema } from './commands/schema';
+import { registerSnapshot } from './commands/snapshot';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
@@ -26,6 +27,7 @@ registerUpgrade(program);
 registerPoll(program);
 registerReplay(program);
 registerSchema(program);
+registerSnapshot(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OVERSIZE_POLICIES } from '../../adapters/kafka/config';
 import { FORMATS } from '../format';
 import { parseSchedule } from './schedule';
+import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
 import { tableTransformShape } from '../transform/schema';
 
 export const SINKS = ['kafka', 'stdout'] as const;
@@ -11,9 +12,15 @@ const schedule = z.string().refine((s) => parseSchedule(s) !== null, {
   message: 'expected a duration like "50ms"/"2s"/"1m" or a cron expression like "*/5 * * * * *"',
 });
 
+/** `initial`: `cdc run` snapshots a table that was never snapshotted (docs/snapshots.md). */
+export const SNAPSHOT_MODES = ['initial', 'never'] as const;
+const snapshotChunkSize = z.number().int().min(1).max(100_000);
+
 const tableOptions = {
   schedule: schedule.optional(),
   batch_size: z.number().int().min(1).max(100_000).optional(),
+  snapshot: z.enum(SNAPSHOT_MODES).optional(),
+  snapshot_chunk_size: snapshotChunkSize.optional(),
 };
 
 const tableEntry = z.union([z.string().min(1), z.object({ name: z.string().min(1), ...tableOptions, ...tableTransformShape }).strict()]);
@@ -49,9 +56,11 @@ export const configSchema = z
       .object({
         schedule: schedule.default('50ms'),
         batch_size: z.number().int().min(1).max(100_000).default(2000),
+        snapshot: z.enum(SNAPSHOT_MODES).default('never'),
+        snapshot_chunk_size: snapshotChunkSize.default(DEFAULT_SNAPSHOT_CHUNK_SIZE),
       })
       .strict()
-      .default({ schedule: '50ms', batch_size: 2000 }),
+      .default({ schedule: '50ms', batch_size: 2000, snapshot: 'never', snapshot_chunk_size: DEFAULT_SNAPSHOT_CHUNK_SIZE }),
     sources: z.array(source).default([]),
     /** State store for polled tables (docs/polling.md); without it only trigger/log capture runs. */
     state: z.string().regex(/^rediss?:\/\//i, 'expected redis://host:port/db or rediss://…').optional(),

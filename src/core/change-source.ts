@@ -1,4 +1,5 @@
 import type { CapturedChange, CaptureMode } from './change-event';
+import type { SnapshotProgress } from './snapshot';
 import type { TableRef } from './table-ref';
 
 /** One read from a source: changes in emission order and the position that acknowledges them. */
@@ -61,4 +62,6 @@ export interface TableStatus {
   lagSeconds: number;
   /** Free-form adapter facts (e.g. retained WAL, oldest open transaction). */
   details?: Record<string, unknown>;
+  /** The table's initial snapshot, if one was ever started (`cdc snapshot`). */
+  snapshot?: SnapshotProgress;
 }

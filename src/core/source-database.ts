@@ -4,6 +4,7 @@ import type { SequenceStore } from './checkpoint-store';
 import type { TableRef } from './table-ref';
 import type { ChangeHistory, RetentionSetting } from './change-history';
 import type { Logger } from './logger';
+import type { SnapshotTarget } from './snapshot';
 
 export type Dialect = 'postgres' | 'mysql' | 'mongodb';
 
@@ -84,7 +85,6 @@ export interface SourceDatabase {
    * existed (migration 003) are missing. Absent where nothing records a history.
    */
   schemaHistory?(table: TableRef): Promise<SchemaVersionInfo[]>;
-  openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource;
   /**
    * Keeps (seconds) or stops keeping (null) a trigger-captured table's acknowledged changes for
    * replay; stored with the table, so every `cdc run` honours it. Stopping deletes the history.
@@ -93,6 +93,12 @@ export interface SourceDatabase {
   setRetention?(table: TableRef, retainSeconds: number | null): Promise<RetentionSetting | null>;
   /** The table's retained history; UserInputError when the table is unknown or keeps none. */
   openHistory?(table: TableRef): Promise<ChangeHistory>;
+  openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource;
+  /**
+   * The table's initial snapshot (docs/snapshots.md), run by src/snapshot/run-snapshot.ts. Throws
+   * UserInputError for a table that is not captured. Absent where the adapter has no snapshots.
+   */
+  snapshotTarget?(table: TableRef): Promise<SnapshotTarget>;
   status(): Promise<TableStatus[]>;
   readonly sequences: SequenceStore;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import type { Logger } from '../core/logger';
 import type { Sink } from '../core/sink';
 import type { TablePipeline } from '../pipeline/table-pipeline';
 import type { Ticker } from './ticker';
+import type { BackgroundTask } from '../snapshot/snapshot-task';
 
 export interface TableJob {
   pipeline: TablePipeline;
@@ -18,21 +19,24 @@ export class CaptureService {
     private readonly jobs: TableJob[],
     private readonly sink: Sink,
     private readonly logger: Logger,
+    /** Runs beside the table loops (initial snapshots); each handles its own failures. */
+    private readonly background: BackgroundTask[] = [],
   ) {}
 
   async run(signal: AbortSignal): Promise<void> {
     const failure = new AbortController();
     const stop = AbortSignal.any([signal, failure.signal]);
     let firstError: unknown = null;
-    await Promise.all(
-      this.jobs.map((job) =>
+    await Promise.all([
+      ...this.jobs.map((job) =>
         this.loop(job, stop).catch((err) => {
           if (!firstError) firstError = err;
           this.logger.error({ table: job.pipeline.table, err: (err as Error).message }, 'table stopped');
           failure.abort();
         }),
       ),
-    );
+      ...this.background.map((task) => task(stop).catch((err) => this.logger.error({ err: (err as Error).message }, 'background task failed'))),
+    ]);
     await this.sink.close();
     if (firstError) throw firstError;
   }

@@ -117,6 +117,7 @@ describe('postgres WAL: stream assembly', () => {
         columns,
         boundary: boundary ? { start: 0n, delivered: parseSnapshot(boundary), deliveredBefore: parseLsn('0/500') } : null,
         switchPrefix: 'cdc:switch:s',
+        snapshotPrefix: 'cdc:snapshot:s',
         xidReference: () => 1000n,
         onOmitted: () => undefined,
         onInvalid: () => undefined,

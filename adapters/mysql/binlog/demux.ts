@@ -5,6 +5,7 @@ import { Backoff } from '../../../src/pipeline/backoff';
 import { streamError } from './errors';
 import { compareCoords, compareKeys, formatCoord, minCoord, type BinlogCoord, type ChangeKey } from './position';
 import type { BinlogReader, ReaderEvents, TableFilter } from './reader';
+import { isSnapshotRowsChange, snapshotRowOf, SNAPSHOT_ROWS_TABLE, type SnapshotRow } from './snapshot-rows';
 import type { BinlogTransaction, RawChange } from './transactions';
 
 /** A committed row change waiting for its table's source to read it. */
@@ -15,6 +16,11 @@ export interface QueuedChange {
   start: BinlogCoord;
   gtid: string | null;
   xid: string | null;
+  /**
+   * Set when the change is a row of the table's snapshot (an INSERT into cdc_snapshot_rows, whose
+   * `raw` it is): emitted as SNAPSHOT of `snapshot.image`, at this key.
+   */
+  snapshot: SnapshotRow | null;
 }
 
 /** One binlog-mode table's share of the stream. */
@@ -157,6 +163,8 @@ export class BinlogDemux {
     if (!from) return;
     const filter: TableFilter = {};
     for (const sub of this.subs.values()) (filter[sub.table.schema] ??= []).push(sub.table.name);
+    // Snapshot rows of every subscribed table arrive through cdc's own table (snapshot-rows.ts).
+    (filter[this.reader.stateDatabase] ??= []).push(SNAPSHOT_ROWS_TABLE);
     this.startPoint = from;
     this.state = 'running';
     this.reader.start(from, filter);
@@ -174,15 +182,31 @@ export class BinlogDemux {
     this.failure = null;
     this.backoff.reset();
     const ordinals = new Map<Subscription, number>();
+    const stateDatabase = this.reader.stateDatabase;
     for (const raw of tx.changes) {
-      const sub = this.subs.get(`${raw.schema}.${raw.table}`);
+      // A snapshot row counts among its table's rows of the transaction, in binlog order like the
+      // others, so its key (and event_id) is the same on every read of the binlog.
+      let snapshot: SnapshotRow | null = null;
+      let sub: Subscription | undefined;
+      if (isSnapshotRowsChange(raw, stateDatabase)) {
+        try {
+          snapshot = snapshotRowOf(raw);
+        } catch (err) {
+          this.onFailure(new FatalCaptureError((err as Error).message, { cause: err }));
+          return;
+        }
+        if (!snapshot) continue; // the chunk's DELETE that keeps the table empty
+        sub = this.subs.get(snapshot.table);
+      } else {
+        sub = this.subs.get(`${raw.schema}.${raw.table}`);
+      }
       if (!sub) continue;
       const ord = ordinals.get(sub) ?? 0;
       ordinals.set(sub, ord + 1);
       const key: ChangeKey = { file: tx.end.file, end: tx.end.pos, ord };
       if (compareKeys(key, sub.cursor) <= 0) continue;
       if (sub.stopAt && compareCoords(tx.end, sub.stopAt) > 0) continue;
-      sub.queue.push({ raw, key, start: tx.start, gtid: tx.gtid, xid: tx.xid });
+      sub.queue.push({ raw, key, start: tx.start, gtid: tx.gtid, xid: tx.xid, snapshot });
       sub.cursor = key;
       this.queued++;
     }

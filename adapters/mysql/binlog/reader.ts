@@ -33,6 +33,14 @@ export class BinlogReader {
     private readonly events: ReaderEvents,
   ) {}
 
+  /**
+   * cdc's own database (the connection's): where cdc_snapshot_rows lives, whose row events carry
+   * the snapshots of binlog-captured tables (snapshot-rows.ts).
+   */
+  get stateDatabase(): string {
+    return this.connection.database;
+  }
+
   get running(): boolean {
     return this.zongji !== null;
   }

@@ -9,6 +9,7 @@ import { columnsSignature, describeTable } from '../introspect';
 import { historyColumns, recordSchemaVersion } from '../schema-history';
 import { getCaptured, type CapturedTable } from '../state-store';
 import { decodeBinlogRow, type BinlogColumn } from '../types/binlog-decoder';
+import { decodeImage } from '../types/image-decoder';
 import { loadBinlogCheckpoint, saveBinlogCheckpoint } from './checkpoint';
 import type { BinlogDemux, QueuedChange, Subscription } from './demux';
 import { DrainLock } from './drain-lock';
@@ -153,23 +154,34 @@ export class BinlogTableSource implements ChangeSource {
 
   private async toChange(item: QueuedChange): Promise<CapturedChange> {
     const { raw, key } = item;
-    const image = raw.after ?? raw.before!;
-    if (!this.fits(image)) await this.loadColumns();
-    const captured = this.captured!;
+    if (!item.snapshot && !this.fits(raw.after ?? raw.before!)) await this.loadColumns();
+    let operation: CapturedChange['operation'] = raw.op;
     let before: Row | null;
     let after: Row | null;
     try {
-      before = raw.before ? decodeBinlogRow(raw.before, this.columns, this.options.mariadb) : null;
-      after = raw.after ? decodeBinlogRow(raw.after, this.columns, this.options.mariadb) : null;
+      if (item.snapshot) {
+        // A snapshot row: the trigger's image of the row (snapshot-rows.ts), decoded as trigger
+        // mode decodes it, so SNAPSHOT values are the same whichever mode the table is in.
+        operation = 'SNAPSHOT';
+        before = null;
+        after = decodeImage(item.snapshot.image);
+      } else {
+        before = raw.before ? decodeBinlogRow(raw.before, this.columns, this.options.mariadb) : null;
+        after = raw.after ? decodeBinlogRow(raw.after, this.columns, this.options.mariadb) : null;
+      }
     } catch (err) {
       throw new FatalCaptureError(`cannot decode binlog change ${formatKey(key)} of ${this.name}: ${(err as Error).message}`, { cause: err });
     }
-    const keyImage = raw.op === 'DELETE' ? before! : after!;
+    // A snapshot image with another column set than the stream's means an ALTER TABLE: bump the
+    // schema version before emitting it, as a row change of the new shape would.
+    if (item.snapshot && !this.fits(after!)) await this.loadColumns();
+    const captured = this.captured!;
+    const keyImage = operation === 'DELETE' ? before! : after!;
     const primaryKey: Row = {};
     for (const c of captured.keyColumns) primaryKey[c] = keyImage[c] ?? null;
     const position = formatKey(key);
     return {
-      operation: raw.op,
+      operation,
       before,
       after,
       primaryKey,

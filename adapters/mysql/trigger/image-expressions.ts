@@ -1,6 +1,9 @@
 import { quoteIdent, sqlString } from '../identifiers';
 import type { CanonicalColumn } from '../types/canonical';
 
+/** Whose columns an image reads: the trigger's row variables, or `t` (a snapshot's SELECT alias). */
+export type ImageRow = 'NEW' | 'OLD' | 't';
+
 /**
  * The SQL expression a trigger uses to serialise one row image. MySQL has no "row to JSON", so the
  * expression is generated from the column list at install time:
@@ -14,7 +17,7 @@ import type { CanonicalColumn } from '../types/canonical';
  * 6-column table: 3 µs/row without trigger, 14.5 µs with a trigger inserting a constant log row,
  * 26 µs with two plain JSON_OBJECT images, 31.7 µs with these canonical expressions.
  */
-export function columnExpression(column: CanonicalColumn & { dataType?: string }, row: 'NEW' | 'OLD'): string {
+export function columnExpression(column: CanonicalColumn & { dataType?: string }, row: ImageRow): string {
   const c = `${row}.${quoteIdent(column.name)}`;
   const text = `CAST(${c} AS CHAR)`;
   switch (column.kind) {
@@ -74,7 +77,7 @@ function timestampExpression(c: string, fsp: number): string {
 }
 
 /** JSON_OBJECT of every column, in table order. */
-export function imageExpression(columns: readonly (CanonicalColumn & { dataType?: string })[], row: 'NEW' | 'OLD'): string {
+export function imageExpression(columns: readonly (CanonicalColumn & { dataType?: string })[], row: ImageRow): string {
   if (columns.length === 0) throw new Error('a table has at least one column');
   const pairs = columns.map((col) => `${sqlString(col.name)}, ${columnExpression(col, row)}`);
   return `JSON_OBJECT(${pairs.join(', ')})`;

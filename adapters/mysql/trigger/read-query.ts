@@ -27,7 +27,8 @@ export async function readLogPage(q: MysqlQueryable, logRef: string, afterId: bi
   );
 }
 
-const OPERATIONS: Record<string, Operation> = { I: 'INSERT', U: 'UPDATE', D: 'DELETE' };
+// 'S': a row of an initial snapshot, written by adapters/mysql/snapshot/chunk.ts.
+const OPERATIONS: Record<string, Operation> = { I: 'INSERT', U: 'UPDATE', D: 'DELETE', S: 'SNAPSHOT' };
 
 export interface ChangeContext {
   table: string;

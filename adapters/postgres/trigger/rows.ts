@@ -4,7 +4,8 @@ import type { DecodedImage } from '../types/jsonb-decoder';
 import type { LogRow } from './read-query';
 import { changeId, changePosition } from './position';
 
-const OPERATIONS: Record<string, Operation> = { I: 'INSERT', U: 'UPDATE', D: 'DELETE', T: 'TRUNCATE' };
+// 'S': a row of an initial snapshot, written by adapters/postgres/snapshot/chunk.ts.
+const OPERATIONS: Record<string, Operation> = { I: 'INSERT', U: 'UPDATE', D: 'DELETE', T: 'TRUNCATE', S: 'SNAPSHOT' };
 
 /** Maps one log row; `decode` turns an image's text into a canonical row (and may reload types). */
 export function toCapturedChange(

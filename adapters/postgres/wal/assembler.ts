@@ -2,6 +2,7 @@ import type { CapturedChange } from '../../../src/core/change-event';
 import type { TableRef } from '../../../src/core/table-ref';
 import type { WalBoundary } from './boundary';
 import type { ColumnTracker } from './columns';
+import { decodeJsonbImage } from '../types/jsonb-decoder';
 import { decodeRowMessage, pickKey } from './decode';
 import { formatLsn, parseLsn, widenXid } from './lsn';
 import { walChangeId, type ChangeRef } from './position';
@@ -25,6 +26,8 @@ export interface AssemblerContext {
   boundary: WalBoundary | null;
   /** Prefix of the transactional message `cdc upgrade --to trigger` writes for this slot. */
   switchPrefix: string;
+  /** Prefix of the transactional messages carrying snapshot rows (adapters/postgres/snapshot/chunk.ts). */
+  snapshotPrefix: string;
   /** A recent full (64-bit) xid, to widen pgoutput's 32-bit xids. */
   xidReference(): bigint;
   onOmitted(columns: string[]): void;
@@ -98,6 +101,7 @@ export class StreamAssembler {
       case 'message':
         if (!msg.transactional) await this.emit({ kind: 'progress', lsn: parseLsn(msg.messageLsn!) });
         else if (this.txn && msg.prefix === this.ctx.switchPrefix) this.txn.switchMarker = true;
+        else if (this.txn && !this.txn.delivered && msg.prefix === this.ctx.snapshotPrefix) await this.pushSnapshotRow(this.txn, msg.content);
         return;
       case 'commit': {
         const txn = this.txn;
@@ -109,6 +113,21 @@ export class StreamAssembler {
       default:
         return; // type and origin messages carry nothing we use
     }
+  }
+
+  /**
+   * One snapshot row: the row's `to_jsonb` image, decoded like a trigger-log image so SNAPSHOT
+   * events carry the same values whichever mode the table is in.
+   */
+  private async pushSnapshotRow(txn: OpenTxn, content: Uint8Array): Promise<void> {
+    const text = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8');
+    let image = decodeJsonbImage(this.ctx.columns.types, text);
+    if (image.unknownColumns.length > 0) {
+      await this.ctx.columns.reload();
+      image = decodeJsonbImage(this.ctx.columns.types, text);
+    }
+    if (image.invalidColumns.length > 0) this.ctx.onInvalid(image.invalidColumns);
+    await this.push(txn, { operation: 'SNAPSHOT', before: null, after: image.row, primaryKey: pickKey(image.row, this.ctx.keyColumns), extra: {} });
   }
 
   private async push(txn: OpenTxn, c: Pick<CapturedChange, 'operation' | 'before' | 'after' | 'primaryKey'> & { extra: Record<string, unknown> }): Promise<void> {

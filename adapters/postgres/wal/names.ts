@@ -20,7 +20,7 @@ export function walObjectName(database: string, t: TableRef): string {
   return readable ? `cdc_${readable}_${hash}` : `cdc_${hash}`;
 }
 
-/** Prefix of the logical messages cdc writes into the WAL for one slot (heartbeats, switch markers). */
-export function messagePrefix(slot: string, kind: 'heartbeat' | 'switch'): string {
+/** Prefix of the logical messages cdc writes into the WAL for one slot (heartbeats, switch markers, snapshot chunks). */
+export function messagePrefix(slot: string, kind: 'heartbeat' | 'switch' | 'snapshot'): string {
   return `cdc:${kind}:${slot}`;
 }

@@ -170,6 +170,7 @@ export class WalSource implements ChangeSource {
         columns: this.columns,
         boundary: this.boundary,
         switchPrefix: messagePrefix(this.slot, 'switch'),
+        snapshotPrefix: messagePrefix(this.slot, 'snapshot'),
         xidReference: () => this.xidRef,
         onOmitted: (cols) => this.warnOnce('toast', cols, 'unchanged TOASTed columns left out of after_data: the table lost REPLICA IDENTITY FULL; run ALTER TABLE … REPLICA IDENTITY FULL'),
         onInvalid: (cols) =>

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { TableStatus } from '../../core/change-source';
 import { openSourceDatabase } from '../../sources/open-source-database';
+import { describeSnapshot } from '../../snapshot/status';
 import { requireSource, sourceOption } from '../options';
 import { pollStatuses, stateOption } from './poll';
 
@@ -30,8 +31,8 @@ export function registerStatus(program: Command): void {
 
 function renderTable(rows: TableStatus[]): string {
   if (rows.length === 0) return 'no table is set up for capture\n';
-  const header = ['TABLE', 'MODE', 'BACKLOG', 'LAG_S', 'CHECKPOINT'];
-  const body = rows.map((r) => [r.table, r.mode, String(r.backlog), r.lagSeconds.toFixed(1), r.checkpoint ?? '-']);
+  const header = ['TABLE', 'MODE', 'BACKLOG', 'LAG_S', 'CHECKPOINT', 'SNAPSHOT'];
+  const body = rows.map((r) => [r.table, r.mode, String(r.backlog), r.lagSeconds.toFixed(1), r.checkpoint ?? '-', describeSnapshot(r.snapshot)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
   const notes = rows
