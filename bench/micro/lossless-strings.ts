@@ -3,20 +3,22 @@
  * (`result += text[i]`), so a 960-character column becomes a rope of ~960 V8 cons-strings that
  * parsing allocates, JSON.stringify in the encoder has to flatten, and the garbage collector has
  * to collect. This measures the drain benchmark's row image, parsed and encoded again:
- *   today        parseJsonRaw from src/core/lossless-json.ts (lossless-json), then JSON.stringify
- *   slicing      a minimal lossless parser that takes strings with `slice` (JSON.parse only for
- *                strings with escapes) and keeps numbers as RawNumber — the proposed fix
+ *   before       lossless-json's parse with RawNumbers (what parseJsonRaw used to be)
+ *   now          parseJsonRaw from src/core/lossless-json.ts (json-custom-numbers: strings by slice)
+ *   slicing      a minimal hand-written parser that takes strings with `slice` and validates
+ *                nothing — what a hand-written parser could at best reach, for comparison
  *   JSON.parse   the lower bound (rounds numbers, so not usable as is; for comparison)
  *
  *   node --import tsx bench/micro/lossless-strings.ts
  */
+import { parse as losslessJsonParse } from 'lossless-json';
 import { parseJsonRaw, RawNumber } from '../../src/core/lossless-json';
 
 const payload = Array.from({ length: 30 }, (_, i) => 'c4ca4238a0b923820dcc509a6f75849b'.replace(/\d/g, String(i % 10))).join('');
 const image = JSON.stringify({ id: 123456, k: 456, payload, updated_at: '2024-01-02T03:04:05.123456+00:00', note: 'a "quoted"\nline' });
 const N = 50_000;
 
-/** Sketch of the fix (not production code: no error positions, no duplicate-key option). */
+/** Sketch of a hand-written parser (not production code: no validation, no error positions). */
 export function parseSlicing(text: string): unknown {
   let i = 0;
   const ws = () => {
@@ -89,11 +91,15 @@ function run(name: string, parse: (t: string) => unknown): { name: string; usPer
   return { name, usPerRow: Math.round(usPerRow * 10) / 10 };
 }
 
+const parseBefore = (t: string) => losslessJsonParse(t, null, { parseNumber: (s) => new RawNumber(s), onDuplicateKey: ({ newValue }) => newValue });
+
 export function measureLosslessStrings(): { name: string; usPerRow: number }[] {
-  if (toJson(parseSlicing(image)) !== toJson(parseJsonRaw(image))) throw new Error('parsers disagree');
+  const want = toJson(parseBefore(image));
+  if (toJson(parseJsonRaw(image)) !== want || toJson(parseSlicing(image)) !== want) throw new Error('parsers disagree');
   return [
-    run('lossless-json parseJsonRaw + JSON.stringify (today)', parseJsonRaw),
-    run('slicing lossless parser + JSON.stringify (proposed)', parseSlicing),
+    run('lossless-json + JSON.stringify (before)', parseBefore),
+    run('parseJsonRaw (json-custom-numbers) + JSON.stringify (now)', parseJsonRaw),
+    run('hand-written slicing sketch, no validation + JSON.stringify', parseSlicing),
     run('JSON.parse + JSON.stringify (lower bound, rounds numbers)', (t) => JSON.parse(t)),
   ];
 }

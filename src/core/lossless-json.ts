@@ -1,3 +1,4 @@
+import { parse as parseWithNumbers } from 'json-custom-numbers';
 import { isSafeNumber, parse, type ParseOptions } from 'lossless-json';
 
 /**
@@ -8,9 +9,15 @@ import { isSafeNumber, parse, type ParseOptions } from 'lossless-json';
  * exactly (same significant digits: 1.50 → 1.5, 1e2 → 100; lossless-json's isSafeNumber); otherwise
  * it becomes a string with the digits as written. Both sides of a comparison apply the same rule.
  *
- * Duplicate keys: the last one wins, as in JSON.parse and jsonb (lossless-json would throw, and a
- * `json` column may hold duplicates). Cost: ~3–4 µs for a 6-column row image against ~1 µs for
- * JSON.parse (Node 20, this 2-core machine); a hand-written parser measured no faster.
+ * Duplicate keys: the last one wins, as in JSON.parse and jsonb (lossless-json by default would
+ * throw, and a `json` column may hold duplicates).
+ *
+ * Parser: json-custom-numbers (JSON.parse's behaviour, each number handed over as its source text).
+ * It takes strings with `slice` where lossless-json appends one character at a time; on row images
+ * with a ~1 KB text column that rope of cons-strings was most of the PostgreSQL drain's GC time.
+ * bench/micro/lossless-strings.ts: 17.9 → 7.8 µs per image parsed and re-encoded (docs/benchmarks.md).
+ * Its one difference from JSON.parse is a "__proto__" key, which it assigns and so turns into the
+ * object's prototype; text that may hold one goes to lossless-json instead (mayHaveProtoKey).
  */
 
 /** A number kept as its exact source text, for callers that map it by a declared type. */
@@ -26,14 +33,26 @@ const lastKeyWins: ParseOptions['onDuplicateKey'] = ({ newValue }) => newValue;
 const RAW: ParseOptions = { parseNumber: (s) => new RawNumber(s), onDuplicateKey: lastKeyWins };
 const LOSSLESS: ParseOptions = { parseNumber: (s) => numberFromJsonText(s), onDuplicateKey: lastKeyWins };
 
+const rawNumber = (_key: unknown, text: string) => new RawNumber(text);
+const losslessNumber = (_key: unknown, text: string) => numberFromJsonText(text);
+
+/**
+ * A key can only decode to "__proto__" if the text holds it literally or uses a \u escape (which
+ * could spell any of its characters). PostgreSQL's jsonb output escapes only control characters
+ * that way, so nearly every row image takes the fast parser.
+ */
+function mayHaveProtoKey(text: string): boolean {
+  return text.includes('__proto__') || text.includes('\\u');
+}
+
 /** Parses keeping every number as a RawNumber. */
 export function parseJsonRaw(text: string): unknown {
-  return parse(text, null, RAW);
+  return mayHaveProtoKey(text) ? parse(text, null, RAW) : parseWithNumbers(text, undefined, rawNumber);
 }
 
 /** Parses with the lossless rule applied to every number. */
 export function parseJson(text: string): unknown {
-  return parse(text, null, LOSSLESS);
+  return mayHaveProtoKey(text) ? parse(text, null, LOSSLESS) : parseWithNumbers(text, undefined, losslessNumber);
 }
 
 /** The lossless rule for one number's source text. */
