@@ -38,6 +38,8 @@ pg_ctl_() { as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" "$@"; }
 pg_up() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 2; }
 
 start_postgres() {
+  # A fresh machine: scripts/services.sh installs the server packages (and starts the shared server).
+  [ -x "$PG_BIN/initdb" ] || bash "$here/services.sh" postgres >/dev/null || die "postgres: $PG_BIN missing and scripts/services.sh postgres failed"
   install -d -m 755 "$FAULTS_DIR"
   install -d -o postgres -g postgres -m 700 "$PG_DIR"
   if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
@@ -90,6 +92,8 @@ my_pid() {
 }
 
 start_mariadb() {
+  command -v mariadbd >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null 2>&1 \
+    || bash "$here/services.sh" mariadb >/dev/null || die "mariadb: server binaries missing and scripts/services.sh mariadb failed"
   install -d -m 755 "$FAULTS_DIR"
   install -d -o mysql -g mysql -m 755 "$MY_DIR"
   if [ ! -d "$MY_DIR/data/mysql" ]; then
