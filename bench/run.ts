@@ -6,7 +6,7 @@
  *   npm run bench                       full run (~20-25 min on 2 cores)
  *   npm run bench -- --quick            small sizes, under 3 minutes
  *   npm run bench -- --memory           only the memory scenario, 5M-change backlog (long)
- *   npm run bench -- --only drain,latency      some scenarios (drain latency overhead kafka-clients debezium memory)
+ *   npm run bench -- --only drain,latency      some scenarios (drain latency overhead kafka-clients debezium wal-latency memory)
  *   npm run bench -- --dialect postgres        one source (postgres or mysql)
  *   npm run bench -- --skip debezium
  */
@@ -23,6 +23,7 @@ import { overheadBenchmark } from './scenarios/overhead';
 import { kafkaClientsBenchmark } from './scenarios/kafka-clients';
 import { debeziumBenchmark } from './scenarios/debezium';
 import { memoryBenchmark } from './scenarios/memory';
+import { walLatencyBenchmark } from './scenarios/wal-latency';
 
 const RUNNERS: Record<SectionId, (ctx: BenchContext) => Promise<SectionResult>> = {
   drain: drainBenchmark,
@@ -31,6 +32,7 @@ const RUNNERS: Record<SectionId, (ctx: BenchContext) => Promise<SectionResult>> 
   'kafka-clients': kafkaClientsBenchmark,
   debezium: debeziumBenchmark,
   memory: memoryBenchmark,
+  'wal-latency': walLatencyBenchmark,
 };
 
 async function main(): Promise<number> {
@@ -52,7 +54,7 @@ async function main(): Promise<number> {
     ? ['memory']
     : values.only
       ? (list(values.only) as SectionId[])
-      : SECTIONS.filter((s) => s !== 'memory' && !(values.quick && s === 'debezium'));
+      : SECTIONS.filter((s) => s !== 'memory' && !(values.quick && (s === 'debezium' || s === 'wal-latency')));
   sections = sections.filter((s) => !list(values.skip).includes(s));
   const dialects = (values.dialect ? list(values.dialect) : ['postgres', 'mysql']) as Dialect[];
   for (const d of dialects) if (d !== 'postgres' && d !== 'mysql') throw new Error(`--dialect: expected postgres or mysql, got ${d}`);

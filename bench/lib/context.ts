@@ -4,7 +4,7 @@ import { createMysqlDatabase, createPostgresDatabase } from '../../test/helpers/
 import { KAFKA_BROKERS, uniqueId } from '../../test/helpers/kafka';
 
 export type Dialect = 'postgres' | 'mysql';
-export const SECTIONS = ['drain', 'latency', 'overhead', 'kafka-clients', 'debezium', 'memory'] as const;
+export const SECTIONS = ['drain', 'latency', 'overhead', 'kafka-clients', 'debezium', 'wal-latency', 'memory'] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
 /** Sizes of one run; `--quick` shrinks everything to finish in under 3 minutes. */

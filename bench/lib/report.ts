@@ -16,9 +16,10 @@ const TITLES: Record<SectionId, string> = {
   memory: '4. Memory while draining a large backlog',
   'kafka-clients': '5. Kafka client: kafkajs vs @platformatic/kafka',
   debezium: '6. Side by side with Debezium Server',
+  'wal-latency': '7. Steady-state latency of the log-based captures: cdc WAL adapter vs Debezium Server',
 };
 
-const ORDER: SectionId[] = ['drain', 'latency', 'overhead', 'memory', 'kafka-clients', 'debezium'];
+const ORDER: SectionId[] = ['drain', 'latency', 'overhead', 'memory', 'kafka-clients', 'debezium', 'wal-latency'];
 
 export function renderReport(
   meta: { mode: string; runId: string; started: string; finished: string; machine: Record<string, unknown>; loads: { label: string; load1: number; load5: number }[] },
