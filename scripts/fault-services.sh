@@ -137,6 +137,11 @@ restart_mariadb() {
 KAFKA_DIR="$FAULTS_DIR/kafka"
 KAFKA_JAVA=(java -Xms128m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties"
   -Dkafka.logs.dir="$KAFKA_DIR/logs" -cp "$KAFKA_LIBS/*")
+
+kafka_format() {
+  "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$(cat "$KAFKA_DIR/cluster.id")" -c "$KAFKA_DIR/server.properties" \
+    --ignore-formatted >"$KAFKA_DIR/logs/format.log" 2>&1
+}
 # The marker (our own server.properties path) keeps us from ever signalling the shared broker.
 kafka_pid() {
   local pid
@@ -191,8 +196,13 @@ EOF
   port_open "$KAFKA_PORT" && die "kafka: 127.0.0.1:$KAFKA_PORT is taken by something else"
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
     [ -s "$KAFKA_DIR/cluster.id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$KAFKA_DIR/cluster.id"
-    "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$(cat "$KAFKA_DIR/cluster.id")" -c "$KAFKA_DIR/server.properties" \
-      --ignore-formatted >"$KAFKA_DIR/logs/format.log" 2>&1 || die "kafka: storage format failed (see $KAFKA_DIR/logs/format.log)"
+    # A data directory left half-written by an interrupted earlier run makes the format fail:
+    # start it from nothing once more before giving up, and show why (the caller's clean-up
+    # deletes the log).
+    if ! kafka_format; then
+      rm -rf "$KAFKA_DIR/data"
+      kafka_format || die "kafka: storage format failed: $(tail -n 5 "$KAFKA_DIR/logs/format.log" | tr '\n' ' ')"
+    fi
   fi
   setsid nohup "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/logs/stdout.log" 2>&1 </dev/null &
   echo $! >"$KAFKA_DIR/run.pid"

@@ -17,23 +17,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, type TestDatabase } from '../../test/helpers/dialects';
-import { consumeAll, testKafka, uniqueId, type ConsumedMessage } from '../../test/helpers/kafka';
+import { consumeAll, topicOffset, uniqueId, type ConsumedMessage } from '../../test/helpers/kafka';
 import { runCli, startCli } from '../../test/helpers/cli';
 import { createHotTables, HOT_TABLE, observed, runWorkload, verify, type CommittedChange } from '../../test/helpers/workload';
 import { cleanInstances, FAULT_KAFKA, FAULT_MYSQL_ADMIN, FAULT_PG_ADMIN, restartInstance, startInstances } from './instances';
 
 const KILLS = Number(process.env.CDC_FAULTS_KILLS ?? 10);
-/** Messages in the topic so far (high watermark), on the harness's broker. */
-async function topicSize(topic: string): Promise<number> {
-  const admin = testKafka(FAULT_KAFKA).admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
@@ -188,8 +177,8 @@ for (const dialect of DIALECTS) {
       const load = writers(db, 'kill', uncertain);
       for (let i = 0; i < KILLS; i++) {
         // A random point after the fresh process has delivered something, i.e. while it streams.
-        const base = await topicSize(topic);
-        for (const t1 = Date.now(); (await topicSize(topic)) <= base && Date.now() - t1 < 30_000; ) await sleep(50);
+        const base = await topicOffset(topic, FAULT_KAFKA);
+        for (const t1 = Date.now(); (await topicOffset(topic, FAULT_KAFKA)) <= base && Date.now() - t1 < 30_000; ) await sleep(50);
         await sleep(between(0, 1500));
         await service.kill();
         await sleep(between(0, 500));

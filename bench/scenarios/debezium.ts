@@ -1,10 +1,9 @@
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consumeAll, testKafka } from '../../test/helpers/kafka';
+import { consumeAll, testKafka, topicOffset } from '../../test/helpers/kafka';
 import type { BenchContext } from '../lib/context';
 import { perSecond } from '../lib/context';
-import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, newestJavaHome, startDebezium } from '../lib/debezium';
+import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../lib/debezium';
 import { writeAtFixedRate } from '../lib/fixed-rate-writer';
 import { fmt, percentile, ratio, table } from '../lib/markdown';
 import { analyze, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed';
@@ -23,26 +22,6 @@ import { runCli } from '../../test/helpers/cli';
  * to Debezium's is section 7 (wal-latency.ts).
  */
 const LATENCY_RATE = 2000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function topicCount(topic: string, brokers: string[]): Promise<number> {
-  const admin = testKafka(brokers).admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 async function createLogAppendTopics(topics: string[], brokers: string[]): Promise<void> {
   const admin = testKafka(brokers).admin();
@@ -106,7 +85,7 @@ export async function debeziumBenchmark(ctx: BenchContext) {
     let tFirst = 0;
     let cpuAtFirst = 0;
     for (;;) {
-      const c = await topicCount(dbzTopic, ctx.brokers);
+      const c = await topicOffset(dbzTopic, ctx.brokers);
       if (c > 0 && !tFirst) {
         tFirst = performance.now();
         cpuAtFirst = dbz.usage().cpuSeconds;
@@ -135,13 +114,13 @@ export async function debeziumBenchmark(ctx: BenchContext) {
     dbz = startDebezium(home, props, java.home);
     // It first streams what cdc's latency phase wrote to the WAL; start the clock after that.
     const caughtUp = n + wCdc.ids.length;
-    for (const t1 = performance.now(); (await topicCount(dbzTopic, ctx.brokers)) < caughtUp; ) {
+    for (const t1 = performance.now(); (await topicOffset(dbzTopic, ctx.brokers)) < caughtUp; ) {
       if (dbz.child.exitCode !== null || performance.now() - t1 > 5 * 60_000) throw new Error(`Debezium did not catch up: ${dbz.log().slice(-1500)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 1500));
     const wDbz = await writeAtFixedRate(db, { ratePerSecond: LATENCY_RATE, durationMs: secs * 1000, firstId: 20_000_001, table: BENCH_TABLE });
-    for (const t1 = performance.now(); (await topicCount(dbzTopic, ctx.brokers)) < caughtUp + wDbz.ids.length && performance.now() - t1 < 60_000; ) {
+    for (const t1 = performance.now(); (await topicOffset(dbzTopic, ctx.brokers)) < caughtUp + wDbz.ids.length && performance.now() - t1 < 60_000; ) {
       await new Promise((r) => setTimeout(r, 200));
     }
     await dbz.stop();

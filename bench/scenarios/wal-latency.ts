@@ -1,10 +1,9 @@
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consumeAll, testKafka } from '../../test/helpers/kafka';
+import { consumeAll, testKafka, topicOffset } from '../../test/helpers/kafka';
 import { runCli } from '../../test/helpers/cli';
 import type { BenchContext } from '../lib/context';
-import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, newestJavaHome, startDebezium } from '../lib/debezium';
+import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../lib/debezium';
 import { writeAtFixedRate, type WriterResult } from '../lib/fixed-rate-writer';
 import { fmt, percentile, ratio, table } from '../lib/markdown';
 import { createBenchTable, installTriggers } from '../lib/seed';
@@ -61,28 +60,8 @@ function stats(lat: number[]): Stats {
   return { count: s.length, p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), max: r(s[s.length - 1] ?? NaN) };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function topicCount(topic: string, brokers: string[]): Promise<number> {
-  const admin = testKafka(brokers).admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function waitForCount(topic: string, brokers: string[], count: number, timeoutMs: number, alive: () => string | null): Promise<void> {
-  for (const t0 = Date.now(); (await topicCount(topic, brokers)) < count; ) {
+  for (const t0 = Date.now(); (await topicOffset(topic, brokers)) < count; ) {
     const dead = alive();
     if (dead) throw new Error(dead);
     if (Date.now() - t0 > timeoutMs) throw new Error(`${topic}: fewer than ${count} records after ${timeoutMs / 1000} s`);

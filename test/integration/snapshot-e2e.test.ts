@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIALECTS, createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
 import { consumeAll, KAFKA_BROKERS, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
+import { runCli, startCli, withCdcRun, type CliResult } from '../helpers/cli';
 
 /**
  * Initial snapshot under concurrent writes (issue 5): a table that already holds ROWS rows is
@@ -82,6 +82,19 @@ function replicaOf(messages: ConsumedMessage[]): Map<number, Item> {
     else replica.set(Number(e.primary_key.id), normalize(e.after_data));
   }
   return replica;
+}
+
+/** `cdc snapshot` (chunks of 500) run to its end while the writers keep changing the table. */
+async function snapshotUnderWriters(db: TestDatabase, rows: number): Promise<{ snap: CliResult; transactions: number }> {
+  const stop = new AbortController();
+  const writers = runWriters(db, rows, stop.signal);
+  let snap: CliResult;
+  try {
+    snap = await runCli(['snapshot', '--source', db.url, '--table', 'items', '--chunk-size', '500'], {}, 300_000);
+  } finally {
+    stop.abort();
+  }
+  return { snap, transactions: await writers };
 }
 
 async function snapshotState(db: TestDatabase): Promise<{ state: string; rows_done: number } | null> {
@@ -209,7 +222,7 @@ describe('initial snapshot of a WAL-captured table (postgres)', () => {
     const sid = uniqueId('snapw');
     const topic = `cdc.${sid}.${db.qualified('items')}`;
     const runArgs = ['run', '--source', db.url, '--kafka', KAFKA_BROKERS.join(','), '--source-id', sid];
-    await withCdcRun(runArgs, async (run) => {
+    await withCdcRun(runArgs, async () => {
       // The running service performs the requested trigger → wal switch first.
       const deadline = Date.now() + 120_000;
       for (;;) {
@@ -218,19 +231,12 @@ describe('initial snapshot of a WAL-captured table (postgres)', () => {
         if (Date.now() > deadline) throw new Error(`switch to wal not done: ${JSON.stringify(s)}`);
         await sleep(500);
       }
-      const stop = new AbortController();
-      const writers = runWriters(db, rows, stop.signal);
-      let snap;
-      try {
-        snap = await runCli(['snapshot', '--source', db.url, '--table', 'items', '--chunk-size', '500'], {}, 300_000);
-      } finally {
-        stop.abort();
-      }
-      await writers;
+      const { snap } = await snapshotUnderWriters(db, rows);
       assert.equal(snap.code, 0, snap.stderr);
-      const messages = await waitForDrain(db, topic, run);
+      const messages = await drainThroughMarker(db, topic, 900_000_003);
       const snapshotEvents = messages.filter((m) => m.value.operation === 'SNAPSHOT');
-      assert.ok(snapshotEvents.length > rows * 0.8, `${snapshotEvents.length} SNAPSHOT events`);
+      // Writers delete rows while the snapshot runs; most are still there when their chunk comes.
+      assert.ok(snapshotEvents.length > rows * 0.5, `${snapshotEvents.length} SNAPSHOT events`);
       assert.equal(snapshotEvents[0]!.value.source.mode, 'wal');
       await assertReplicaEqualsSource(db, messages);
     });
@@ -238,11 +244,11 @@ describe('initial snapshot of a WAL-captured table (postgres)', () => {
 });
 
 /**
- * Binlog mode has no backlog count (`cdc status` says 0), so a drain waits for a marker row written
- * after everything else: once its event is in the topic, every earlier commit's events are too.
+ * WAL and binlog modes have no backlog count (`cdc status` says 0), so a drain waits for a marker
+ * row written after everything else: once its event is in the topic, every earlier commit's are too.
  */
 async function drainThroughMarker(db: TestDatabase, topic: string, markerId: number): Promise<ConsumedMessage[]> {
-  await db.exec(`INSERT INTO items (id, payload, qty, price) VALUES (?, 'marker', 0, 0.00)`, [markerId]);
+  await db.exec(`INSERT INTO items (id, payload, qty, price) VALUES (${db.p(1)}, 'marker', 0, 0.00)`, [markerId]);
   await consumeAll([topic], { until: (m) => m.some((x) => x.value.primary_key?.id === markerId), timeoutMs: 300_000 });
   const total = await topicOffset(topic);
   return consumeAll([topic], { until: (m) => m.length >= total, timeoutMs: 180_000 });
@@ -267,15 +273,7 @@ describe('initial snapshot of a binlog-captured table (mysql)', () => {
 
   test('SNAPSHOT rows travel in the binlog, in commit order with the writers’ changes', { timeout: 600_000 }, async () => {
     await withCdcRun(runArgs(), async () => {
-      const stop = new AbortController();
-      const writers = runWriters(db, rows, stop.signal);
-      let snap;
-      try {
-        snap = await runCli(['snapshot', '--source', db.url, '--table', 'items', '--chunk-size', '500'], {}, 300_000);
-      } finally {
-        stop.abort();
-      }
-      const transactions = await writers;
+      const { snap, transactions } = await snapshotUnderWriters(db, rows);
       assert.equal(snap.code, 0, snap.stderr);
       assert.match(snap.stdout, /snapshot of .*items: done, \d+ rows in \d+ chunks/);
       assert.ok(transactions > 20, `writers committed ${transactions} transactions during the snapshot`);

@@ -3,6 +3,17 @@ import { quoteIdent } from '../identifiers';
 import type { TriggerAck } from './position';
 import { formatCheckpoint } from './position';
 
+/** The rows of one batch ($1–$4): the read's own predicate, fixed by the round's snapshots. */
+const BATCH_ROWS = `WHERE id > $1::bigint AND id <= $2::bigint
+          AND pg_visible_in_snapshot(txid, $3::pg_snapshot)
+          AND ($4::pg_snapshot IS NULL OR NOT pg_visible_in_snapshot(txid, $4::pg_snapshot))`;
+
+/** The checkpoint ($5 table, $6 position), written by the statement that deletes the batch (`acked`). */
+const RECORD_CHECKPOINT = `INSERT INTO cdc.checkpoints AS c (table_name, mode, position, updated_at)
+     VALUES ($5, 'trigger', $6, now())
+     ON CONFLICT (table_name) DO UPDATE SET mode = 'trigger', position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+     RETURNING (SELECT count(*) FROM acked)::int AS deleted`;
+
 /**
  * Deletes exactly the rows one batch emitted and records the checkpoint, in one statement (one
  * round trip, atomic without an explicit transaction). The predicate repeats the read's, so rows of
@@ -13,15 +24,10 @@ export async function ackBatch(q: PgQueryable, logTable: string, tableName: stri
   const { rows } = await q.query<{ deleted: number }>(
     `WITH acked AS (
        DELETE FROM cdc.${quoteIdent(logTable)}
-        WHERE id > $1::bigint AND id <= $2::bigint
-          AND pg_visible_in_snapshot(txid, $3::pg_snapshot)
-          AND ($4::pg_snapshot IS NULL OR NOT pg_visible_in_snapshot(txid, $4::pg_snapshot))
+        ${BATCH_ROWS}
        RETURNING 1
      )
-     INSERT INTO cdc.checkpoints AS c (table_name, mode, position, updated_at)
-     VALUES ($5, 'trigger', $6, now())
-     ON CONFLICT (table_name) DO UPDATE SET mode = 'trigger', position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
-     RETURNING (SELECT count(*) FROM acked)::int AS deleted`,
+     ${RECORD_CHECKPOINT}`,
     [batch.fromId, batch.toId, batch.snapshot, batch.prev, tableName, formatCheckpoint(batch.last)],
   );
   return Number(rows[0]?.deleted ?? 0);
@@ -53,9 +59,7 @@ export async function ackBatchKeeping(
   const { rows } = await q.query<{ deleted: number }>(
     `WITH acked AS (
        DELETE FROM cdc.${quoteIdent(logTable)}
-        WHERE id > $1::bigint AND id <= $2::bigint
-          AND pg_visible_in_snapshot(txid, $3::pg_snapshot)
-          AND ($4::pg_snapshot IS NULL OR NOT pg_visible_in_snapshot(txid, $4::pg_snapshot))
+        ${BATCH_ROWS}
        RETURNING id, txid, op, changed_at, before, after
      ),
      kept AS (
@@ -65,10 +69,7 @@ export async function ackBatchKeeping(
          FROM acked
        ON CONFLICT (table_name, sequence_number) DO NOTHING
      )
-     INSERT INTO cdc.checkpoints AS c (table_name, mode, position, updated_at)
-     VALUES ($5, 'trigger', $6, now())
-     ON CONFLICT (table_name) DO UPDATE SET mode = 'trigger', position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
-     RETURNING (SELECT count(*) FROM acked)::int AS deleted`,
+     ${RECORD_CHECKPOINT}`,
     [
       batch.fromId, batch.toId, batch.snapshot, batch.prev, tableName, formatCheckpoint(batch.last),
       kept.firstSequence.toString(), kept.generation, kept.schemaVersion,
