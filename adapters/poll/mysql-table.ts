@@ -6,7 +6,8 @@ import { columnsSignature, describeTable, type ColumnInfo } from '../mysql/intro
 import { canonicalSelectList, decodeSelected, decodeSelectedRow } from '../mysql/types/select-decoder';
 import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect';
 import { isoMicros } from './dialect';
-import { VersionBound, type VersionProbe } from './version-bound';
+import type { InnodbTrxView } from './mysql-trx-view';
+import { isoFromMicros, VersionBound } from './version-bound';
 
 export interface MysqlPollShape {
   /** A version column (inclusive settled bound) rather than a timestamp (exclusive clock bound). */
@@ -19,7 +20,6 @@ export interface MysqlPollShape {
 }
 
 const FORMAT = `'%Y-%m-%d %H:%i:%s.%f'`;
-const PRIVILEGE_ERRORS = new Set(['ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
 
 /** A bound value and its placeholder; casts keep comparisons exact (a quoted DECIMAL compares as a double). */
 function bind(col: ColumnInfo | undefined, v: unknown): { sql: string; value: SqlParam } {
@@ -41,19 +41,22 @@ export class MysqlPolledTable implements PolledTable {
   private readonly from: string;
   private readonly stamp: string;
   private readonly keys: string[];
-  private innodbTrx = true;
   /**
    * trx_started has whole seconds and an InnoDB transaction begins at its first row access, so a
-   * version taken by the writing statement can precede it slightly: 1 s of slack. INNODB_TRX is a
-   * cache refreshed at most every 100 ms: a candidate must be older than that before it can settle.
+   * version taken by the writing statement can precede it slightly: 1 s of slack. The view of open
+   * transactions is only used when current (mysql-trx-view.ts), so it needs no age on top.
    */
-  private readonly versionBound = new VersionBound({ startSlackUs: 1_000_000n, minAgeUs: 200_000n });
+  private readonly versionBound = new VersionBound({ startSlackUs: 1_000_000n, minAgeUs: 0n });
+  /** The last bound of a timestamp column: kept while no current view of open transactions is had. */
+  private lastUpper: SafeUpper = { upper: null, heldBy: null };
 
   constructor(
     private readonly driver: MysqlDriver,
     private readonly table: TableRef,
     private readonly logger: Logger,
     private readonly shape: MysqlPollShape,
+    /** Open transactions of the server, shared by the tables of one source. */
+    private readonly trx: InnodbTrxView,
   ) {
     this.from = quoteTable(table);
     this.stamp = quoteIdent(shape.column);
@@ -98,47 +101,43 @@ export class MysqlPolledTable implements PolledTable {
   }
 
   async safeUpper(lagMs: number): Promise<SafeUpper> {
-    if (this.shape.version) return this.versionBound.next(await this.withInnodbTrx(() => this.probeVersions()), lagMs);
-    return this.withInnodbTrx(() => this.clockUpper(lagMs));
-  }
-
-  /** Runs `read`; without the PROCESS privilege warns once and runs it again without INNODB_TRX. */
-  private async withInnodbTrx<T>(read: () => Promise<T>): Promise<T> {
-    try {
-      return await read();
-    } catch (err) {
-      if (!this.innodbTrx || !PRIVILEGE_ERRORS.has(String((err as { code?: unknown }).code))) throw err;
-      this.innodbTrx = false;
-      this.logger.warn({ privilege: 'PROCESS' }, 'cannot read information_schema.INNODB_TRX: the poll watermark relies on --safety-lag alone; GRANT PROCESS to the cdc user');
-      return read();
+    if (this.shape.version) {
+      const candidate = await this.probeVersions();
+      // Read after the candidate's clock: a reading older than the candidate settles only older ones.
+      const seen = await this.trx.read(this.logger);
+      return this.versionBound.next({ ...candidate, oldestOpen: seen?.oldestOpen ?? null, seenAt: seen?.at ?? null }, lagMs);
     }
-  }
-
-  private async clockUpper(lagMs: number): Promise<SafeUpper> {
-    // NOW(6) is the statement's start; a transaction's stamps are at least its INNODB_TRX
-    // trx_started, which has whole seconds, hence one second of margin.
-    const held = this.innodbTrx
-      ? `(SELECT MIN(trx_started) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()) - INTERVAL 1 SECOND`
-      : 'NULL';
-    const sql = `SELECT DATE_FORMAT(${this.fromUtc('LEAST(b.lagged, COALESCE(b.held, b.lagged))')}, ${FORMAT}) AS upper,
-                        IF(b.held < b.lagged, DATE_FORMAT(b.held, ${FORMAT}), NULL) AS held
-                   FROM (SELECT NOW(6) - INTERVAL ? MICROSECOND AS lagged, ${held} AS held) b`;
-    const [r] = await this.driver.rows<{ upper: string; held: string | null }>(sql, [Math.round(lagMs * 1000)]);
-    return { upper: r!.upper, heldBy: r!.held === null ? null : isoMicros(r!.held) };
+    return this.clockUpper(lagMs);
   }
 
   /**
-   * Two statements: NOW(6) is its statement's start, so the clock must come from a statement that
-   * begins after the one whose read view MAX() saw (version-bound.ts relies on that order).
+   * upper = min(clock − lag, oldest open start − 1 s), both from one current reading of the open
+   * transactions (its NOW(6) precedes the moment the view was filled). trx_started has whole
+   * seconds, hence the second of margin. Without a current reading the last bound stands.
    */
-  private async probeVersions(): Promise<VersionProbe> {
+  private async clockUpper(lagMs: number): Promise<SafeUpper> {
+    const seen = await this.trx.read(this.logger);
+    if (!seen) return this.lastUpper;
+    const lagged = seen.at - BigInt(Math.round(lagMs * 1000));
+    const held = seen.oldestOpen === null ? null : seen.oldestOpen - 1_000_000n;
+    const upperUs = held !== null && held < lagged ? held : lagged;
+    const [r] = await this.driver.rows<{ upper: string }>(
+      `SELECT DATE_FORMAT(${this.fromUtc('FROM_UNIXTIME(?) + INTERVAL ? MICROSECOND')}, ${FORMAT}) AS upper`,
+      [upperUs / 1_000_000n, upperUs % 1_000_000n],
+    );
+    this.lastUpper = { upper: r!.upper, heldBy: held !== null && held < lagged ? isoFromMicros(held) : null };
+    return this.lastUpper;
+  }
+
+  /**
+   * The candidate: MAX() in one statement, NOW(6) in a second one (NOW(6) is its statement's start,
+   * so the clock must come from a statement that begins after the one whose read view MAX() saw;
+   * version-bound.ts relies on that order).
+   */
+  private async probeVersions(): Promise<{ highest: string | null; at: bigint }> {
     const [h] = await this.driver.rows<{ highest: string | number | null }>(`SELECT CAST(MAX(${this.stamp}) AS CHAR) AS highest FROM ${this.from}`);
-    const micros = (e: string) => `CAST(UNIX_TIMESTAMP(${e}) * 1000000 AS SIGNED)`;
-    const oldest = this.innodbTrx
-      ? `(SELECT ${micros('MIN(trx_started)')} FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID())`
-      : 'NULL';
-    const [r] = await this.driver.rows<{ at: string | number; oldest: string | number | null }>(`SELECT ${micros('NOW(6)')} AS at, ${oldest} AS oldest`);
-    return { highest: h?.highest == null ? null : String(h.highest), at: BigInt(r!.at), oldestOpen: r!.oldest === null ? null : BigInt(r!.oldest) };
+    const [r] = await this.driver.rows<{ at: string | number }>(`SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED) AS at`);
+    return { highest: h?.highest == null ? null : String(h.highest), at: BigInt(r!.at) };
   }
 
   async registrationMark(): Promise<string | null> {

@@ -7,6 +7,7 @@ import { describeTable, type ColumnInfo, type TableInfo } from '../mysql/introsp
 import type { PollColumnKind, PollRegistration } from './config';
 import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect';
 import { MysqlPolledTable } from './mysql-table';
+import { InnodbTrxView } from './mysql-trx-view';
 
 /** Column kinds polling understands, per registration kind. YEAR reads as 'int' but is a date part. */
 const COLUMN_KINDS: Record<PollColumnKind, { accepts: (c: ColumnInfo) => boolean; needs: string }> = {
@@ -34,6 +35,8 @@ class MysqlPollDialect implements PollDialect {
   readonly kind = 'mysql' as const;
   readonly defaultSchema: string;
   private zone: Promise<string> | null = null;
+  /** One view of the server's open transactions for all tables: INNODB_TRX must not be read too often. */
+  private readonly trx: InnodbTrxView;
 
   constructor(
     private readonly driver: MysqlDriver,
@@ -41,6 +44,7 @@ class MysqlPollDialect implements PollDialect {
     readonly location: string,
   ) {
     this.defaultSchema = databaseName;
+    this.trx = new InnodbTrxView(driver);
   }
 
   async validate(table: TableRef, o: ValidateOptions): Promise<{ keyColumns: string[] }> {
@@ -85,7 +89,7 @@ class MysqlPollDialect implements PollDialect {
     // DATETIME holds local time of the server's zone; TIMESTAMP is read in cdc's UTC session.
     const zone = stamp.kind === 'datetime' && reg.columnKind === 'timestamp' ? await this.serverZone() : null;
     const shape = { version: reg.columnKind === 'version', column: reg.column, createdColumn: reg.createdColumn, keyColumns: reg.keyColumns, zone };
-    const t = new MysqlPolledTable(this.driver, table, logger, shape);
+    const t = new MysqlPolledTable(this.driver, table, logger, shape, this.trx);
     await t.refresh();
     return t;
   }
@@ -97,8 +101,9 @@ class MysqlPollDialect implements PollDialect {
     return Number(r?.n) > 0;
   }
 
-  close(): Promise<void> {
-    return this.driver.end();
+  async close(): Promise<void> {
+    await this.trx.close().catch(() => undefined);
+    await this.driver.end();
   }
 
   private async nullableColumns(info: TableInfo): Promise<Set<string>> {

@@ -11,8 +11,9 @@
  * bound of `(version, key) > cursor AND version <= bound`.
  *
  * "Has ended" is judged from the start of the oldest open transaction the database reports, which
- * may lag the truth (`startSlackUs`: MySQL's whole-second trx_started) or be a cached view
- * (`minAgeUs`: INNODB_TRX is refreshed every 100 ms). The safety lag is a floor on top.
+ * may lag the truth (`startSlackUs`: MySQL's whole-second trx_started), as seen at `seenAt` (MySQL
+ * reads INNODB_TRX apart from the candidate, and only when that cached view is current:
+ * mysql-trx-view.ts). The safety lag is a floor on top.
  */
 
 /** One probe of the source, in one round. */
@@ -23,12 +24,17 @@ export interface VersionProbe {
   at: bigint;
   /** Start of the oldest open transaction, µs since the epoch; null when none is open (or visible). */
   oldestOpen: bigint | null;
+  /**
+   * When `oldestOpen` was seen, µs since the epoch, if not at `at`; null: not known at all (no
+   * current view of the open transactions), which settles nothing.
+   */
+  seenAt?: bigint | null;
 }
 
 export interface VersionBoundOptions {
   /** How much later than it began a transaction may report its start (MySQL: 1 s). */
   startSlackUs: bigint;
-  /** How long a candidate waits at least, whatever the lag (MySQL: INNODB_TRX's cache age). */
+  /** How long a candidate waits at least, whatever the lag. */
   minAgeUs: bigint;
 }
 
@@ -55,14 +61,16 @@ export class VersionBound {
     const minAge = lagUs > this.options.minAgeUs ? lagUs : this.options.minAgeUs;
     // A transaction reported as started at s may have begun as early as s − slack.
     const openSince = probe.oldestOpen === null ? null : probe.oldestOpen - this.options.startSlackUs;
+    const seenAt = probe.seenAt === undefined ? probe.at : probe.seenAt;
+    if (seenAt === null) return { upper: this.bound, heldBy: null };
     while (this.pending.length > 0) {
       const c = this.pending[0]!;
-      if (probe.at - c.at < minAge) break;
+      if (seenAt - c.at < minAge) break;
       if (openSince !== null && openSince <= c.at) break;
       this.pending.shift();
       if (this.bound === null || compareDecimal(c.version, this.bound) > 0) this.bound = c.version;
     }
-    const held = openSince !== null && openSince <= probe.at - minAge;
+    const held = openSince !== null && openSince <= seenAt - minAge;
     return { upper: this.bound, heldBy: held ? isoFromMicros(probe.oldestOpen!) : null };
   }
 

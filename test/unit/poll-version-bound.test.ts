@@ -81,3 +81,16 @@ test('microsecond clocks print as ISO-8601 with microseconds', () => {
   assert.equal(isoFromMicros(1_700_000_000_123_456n), '2023-11-14T22:13:20.123456Z');
   assert.equal(isoFromMicros(0n), '1970-01-01T00:00:00.000000Z');
 });
+
+test('open transactions seen apart from the candidate settle only older candidates; unseen ones settle nothing', () => {
+  // MySQL reads INNODB_TRX only when that cache is current, in its own statement (mysql-trx-view.ts).
+  const b = exact();
+  const seen = (highest: string, seconds: number, seenSeconds: number | null, open: number | null = null): VersionProbe => ({
+    ...probe(highest, seconds, open),
+    seenAt: seenSeconds === null ? null : at(seenSeconds),
+  });
+  assert.equal(b.next(seen('10', 0, null), 0).upper, null, 'no current view: nothing settles, even with nothing reported open');
+  assert.equal(b.next(seen('12', 1, 0.5), 0).upper, '10', 'a view from 0.5 s settles the candidate of 0 s');
+  assert.equal(b.next(seen('14', 2, 0.6), 0).upper, '10', 'but not the one of 1 s');
+  assert.equal(b.next(seen('14', 3, 3, 1.5), 0).upper, '12', 'a view from 3 s with a transaction open since 1.5 s settles 1 s, not 2 s');
+});
