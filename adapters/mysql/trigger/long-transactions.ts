@@ -16,8 +16,9 @@ const isPrivilegeError = (err: unknown): boolean =>
  * The oldest open transaction that has written something, server-wide (information_schema.INNODB_TRX,
  * needs PROCESS; null when the user lacks it or none is open). Its log rows stay invisible to the
  * reader until it ends (other transactions' changes flow past it), so its age is how far capture
- * of its changes is held back. INNODB_TRX is a snapshot refreshed at most every 100 ms, which is
- * fine for an alarm (and why it cannot name the current transaction inside a trigger).
+ * of its changes is held back. INNODB_TRX is a cached snapshot, refreshed only when nobody read it
+ * in the last 100 ms (docs/polling.md, "INNODB_TRX is a cache"): possibly stale, which is fine for
+ * an alarm read every 10 s (and why it cannot name the current transaction inside a trigger).
  */
 export async function oldestWriteTransaction(q: MysqlQueryable): Promise<OpenTransaction | null> {
   try {
