@@ -87,8 +87,9 @@ export async function forgetCaptured(q: MysqlQueryable, tableName: string): Prom
     await q.exec('DELETE FROM cdc_mode_switches WHERE table_name = ?', [tableName]).catch((err) => {
       if (!missingTable(err)) throw err;
     });
-    // Retention and kept history go with the table (migration 005; absent before it ran).
-    for (const table of ['cdc_history_settings', 'cdc_change_history']) {
+    // Retention, kept history and snapshot progress go with the table (migrations 004–006; absent
+    // before they ran): a re-installed table is snapshotted again with `snapshot: initial`.
+    for (const table of ['cdc_history_settings', 'cdc_change_history', 'cdc_snapshots', 'cdc_snapshot_rows']) {
       await q.exec(`DELETE FROM ${table} WHERE table_name = ?`, [tableName]).catch((err) => {
         if (!missingTable(err)) throw err;
       });

@@ -109,6 +109,8 @@ export async function upsertCaptured(q: PgQueryable, row: InstalledFields, colum
 export async function deleteCaptured(q: PgQueryable, tableName: string): Promise<boolean> {
   // The kept history goes with the table: a re-install starts a new generation without retention.
   await q.query('DELETE FROM cdc.change_history WHERE table_name = $1', [tableName]);
+  // So does its snapshot progress: a re-installed table is snapshotted again (`snapshot: initial`).
+  await q.query('DELETE FROM cdc.snapshots WHERE table_name = $1', [tableName]);
   const r = await q.query('DELETE FROM cdc.captured_tables WHERE table_name = $1', [tableName]);
   return (r.rowCount ?? 0) > 0;
 }

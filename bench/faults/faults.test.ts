@@ -157,6 +157,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(service.unexpectedExits, [], 'cdc run must not die on its own');
     }
 
+    /**
+     * Runs `faults` under the writers' load. The load stops, and its committed changes are counted,
+     * even when `faults` fails: a failed phase must not leave writers running into the next one,
+     * whose verification would then report their changes as lost.
+     */
+    async function underLoad(label: string, faults: () => Promise<void>): Promise<void> {
+      const load = writers(db, label, uncertain);
+      try {
+        await faults();
+      } finally {
+        committed.push(...(await load.stop()));
+      }
+    }
+
     before(async () => {
       db = await dialect.create({ adminUrl });
       await createHotTables(db);
@@ -174,42 +188,45 @@ for (const dialect of DIALECTS) {
 
     test(`SIGKILL cdc run ${KILLS} times at random points`, { timeout: 300_000 }, async () => {
       const t0 = Date.now();
-      const load = writers(db, 'kill', uncertain);
-      for (let i = 0; i < KILLS; i++) {
-        // A random point after the fresh process has delivered something, i.e. while it streams.
-        const base = await topicOffset(topic, FAULT_KAFKA);
-        for (const t1 = Date.now(); (await topicOffset(topic, FAULT_KAFKA)) <= base && Date.now() - t1 < 30_000; ) await sleep(50);
-        await sleep(between(0, 1500));
-        await service.kill();
-        await sleep(between(0, 500));
-        service.start();
-      }
-      await sleep(2000);
-      committed.push(...(await load.stop()));
+      await underLoad('kill', async () => {
+        for (let i = 0; i < KILLS; i++) {
+          // A random point after the fresh process has delivered something, i.e. while it streams.
+          const base = await topicOffset(topic, FAULT_KAFKA);
+          for (const t1 = Date.now(); (await topicOffset(topic, FAULT_KAFKA)) <= base && Date.now() - t1 < 30_000; ) await sleep(50);
+          await sleep(between(0, 1500));
+          await service.kill();
+          await sleep(between(0, 500));
+          service.start();
+        }
+        await sleep(2000);
+      });
       await verifyAll('SIGKILL cdc run', KILLS, t0);
     });
 
     test('restart the Kafka broker (graceful, then SIGKILL)', { timeout: 400_000 }, async () => {
       const t0 = Date.now();
-      const load = writers(db, 'kafka', uncertain);
-      await sleep(2000);
-      const graceful = await restartInstance('kafka', false);
-      await sleep(3000);
-      const crashed = await restartInstance('kafka', true);
-      await sleep(3000);
-      committed.push(...(await load.stop()));
+      let graceful = 0;
+      let crashed = 0;
+      await underLoad('kafka', async () => {
+        await sleep(2000);
+        graceful = await restartInstance('kafka', false);
+        await sleep(3000);
+        crashed = await restartInstance('kafka', true);
+        await sleep(3000);
+      });
       console.log(`# kafka restarts took ${graceful} ms (SIGTERM) and ${crashed} ms (SIGKILL)`);
       await verifyAll('Kafka broker restarts', 2, t0);
     });
 
     test(`crash and restart ${dialect.name}`, { timeout: 400_000 }, async () => {
       const t0 = Date.now();
-      const load = writers(db, 'db', uncertain);
-      await sleep(3000);
-      // Writers and cdc run are both mid-flight when the server process dies.
-      const ms = await restartInstance(dbService, true);
-      await sleep(5000);
-      committed.push(...(await load.stop()));
+      let ms = 0;
+      await underLoad('db', async () => {
+        await sleep(3000);
+        // Writers and cdc run are both mid-flight when the server process dies.
+        ms = await restartInstance(dbService, true);
+        await sleep(5000);
+      });
       console.log(`# ${dbService} crash restart took ${ms} ms`);
       await verifyAll(`${dbService} crash restart`, 1, t0);
     });

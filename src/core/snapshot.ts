@@ -32,6 +32,8 @@ export interface SnapshotOptions {
   onProgress?: (progress: SnapshotProgress) => void;
   /** Checked between chunks: an aborted snapshot stops after its current chunk, resumable. */
   signal?: AbortSignal;
+  /** Called before a failed chunk is tried again (deadlock with a writer, lost connection). */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }
 
 /**

@@ -1,4 +1,6 @@
+import { isRetryable } from '../core/retryable';
 import type { SnapshotOptions, SnapshotProgress, SnapshotTarget } from '../core/snapshot';
+import { Backoff, sleep } from '../pipeline/backoff';
 
 /**
  * Runs (or resumes) one table's snapshot to the end, chunk by chunk. A snapshot that finished is
@@ -15,12 +17,36 @@ export async function runSnapshot(target: SnapshotTarget, options: SnapshotOptio
     let progress = options.restart || existing === null ? await target.start() : existing;
     options.onProgress?.(progress);
     while (progress.state === 'running' && !options.signal?.aborted) {
-      progress = await target.nextChunk(progress, options.chunkSize);
+      progress = await nextChunkRetrying(target, progress, options);
       options.onProgress?.(progress);
     }
     return progress;
   } finally {
     await release();
+  }
+}
+
+/** How long a chunk keeps failing (deadlocks with writers, a restarting database) before the snapshot gives up. */
+const RETRY_FOR_MS = 300_000;
+
+/**
+ * One chunk, retried while it fails with something retryable. A failed chunk rolled back as a whole
+ * (its rows and its progress commit together), so running it again emits nothing twice. The usual
+ * cause is a deadlock: the chunk share-locks rows in key order while a writer locks them in its own.
+ */
+async function nextChunkRetrying(target: SnapshotTarget, progress: SnapshotProgress, options: SnapshotOptions): Promise<SnapshotProgress> {
+  const backoff = new Backoff(100, 5_000);
+  const since = Date.now();
+  for (;;) {
+    try {
+      return await target.nextChunk(progress, options.chunkSize);
+    } catch (err) {
+      if (!isRetryable(err) || Date.now() - since > RETRY_FOR_MS || options.signal?.aborted) throw err;
+      const delayMs = backoff.nextDelayMs();
+      options.onRetry?.(err, backoff.attempts, delayMs);
+      await sleep(delayMs, options.signal);
+      if (options.signal?.aborted) return progress; // stopped while waiting: resumable as it is
+    }
   }
 }
 

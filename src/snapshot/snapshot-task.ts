@@ -23,6 +23,7 @@ export function initialSnapshotTask(openTarget: () => Promise<SnapshotTarget>, c
         const result = await runSnapshot(target, {
           chunkSize,
           signal,
+          onRetry: (err, attempt, delayMs) => logger.warn({ attempt, retryInMs: delayMs, err: (err as Error).message }, 'snapshot chunk failed; retrying it'),
           onProgress: (p) => {
             if (p.state === 'running' && Date.now() - logged >= 10_000) {
               logged = Date.now();

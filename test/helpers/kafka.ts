@@ -91,13 +91,24 @@ function decodeHeaders(h: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
-/** Messages written to `topic` so far (sum of its partitions' high watermarks); 0 if it does not exist yet. */
+/**
+ * Messages written to `topic` so far (sum of its partitions' high watermarks); 0 if it does not
+ * exist yet. Retries what the broker calls retriable for up to 15 s: right after a topic is
+ * created, or a broker restarted, its partition leader is briefly unknown (NOT_LEADER_FOR_PARTITION).
+ */
 export async function topicOffset(topic: string, brokers?: string[]): Promise<number> {
   const admin = testKafka(brokers).admin();
   await admin.connect();
   try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    for (const deadline = Date.now() + 15_000; ; ) {
+      try {
+        if (!(await admin.listTopics()).includes(topic)) return 0;
+        return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+      } catch (err) {
+        if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   } finally {
     await admin.disconnect();
   }

@@ -198,6 +198,9 @@ for (const dialect of DIALECTS) {
       assert.match(badChunk.stderr, /^cdc: --chunk-size/);
       const state = await snapshotState(db);
       assert.equal(state?.state, 'done', 'refused commands left the finished snapshot as it was');
+      const uninstalled = await runCli(['uninstall-triggers', '--source', db.url, '--table', 'items']);
+      assert.equal(uninstalled.code, 0, uninstalled.stderr);
+      assert.equal(await snapshotState(db), null, 'uninstall forgets the snapshot: a re-install gets a new one');
     });
   });
 }

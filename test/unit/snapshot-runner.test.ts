@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SnapshotProgress, SnapshotTarget } from '../../src/core/snapshot';
+import { UserInputError } from '../../src/core/errors';
 import { percentDone, runSnapshot } from '../../src/snapshot/run-snapshot';
 import { describeSnapshot } from '../../src/snapshot/status';
 
@@ -75,11 +76,26 @@ test('an abort stops after the current chunk, resumable; a failing chunk still r
 
   const failing = memoryTarget(100);
   failing.target.nextChunk = async () => {
-    throw new Error('connection lost');
+    throw new UserInputError('table public.t is not captured');
   };
-  await assert.rejects(runSnapshot(failing.target, { chunkSize: 10 }), /connection lost/);
+  await assert.rejects(runSnapshot(failing.target, { chunkSize: 10 }), /not captured/);
   assert.equal(failing.locked, false);
   await assert.rejects(runSnapshot(failing.target, { chunkSize: 0 }), /chunk size/);
+});
+
+test('a chunk that fails with something retryable (a deadlock) is run again; nothing else is', async () => {
+  const t = memoryTarget(30);
+  const real = t.target.nextChunk.bind(t.target);
+  let failures = 2;
+  const retries: number[] = [];
+  t.target.nextChunk = async (p, size) => {
+    if (p.chunks === 1 && failures-- > 0) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    return real(p, size);
+  };
+  const result = await runSnapshot(t.target, { chunkSize: 10, onRetry: (_err, attempt) => retries.push(attempt) });
+  assert.equal(result.state, 'done');
+  assert.equal(result.rowsDone, 30, 'the failed chunk counted once');
+  assert.deepEqual(retries, [1, 2]);
 });
 
 test('progress for display: capped below 100 % until done, unknown estimate shows 0', () => {

@@ -40,6 +40,8 @@ export function registerSnapshot(program: Command): void {
               chunkSize: opts.chunkSize,
               restart: opts.restart ?? false,
               signal: abort.signal,
+              onRetry: (err, attempt, delayMs) =>
+                logger.warn({ table: target.table, attempt, retryInMs: delayMs, err: (err as Error).message }, 'snapshot chunk failed; retrying it'),
               onProgress: (p) => {
                 first ??= p;
                 display.update(p);
