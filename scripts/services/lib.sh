@@ -11,6 +11,18 @@ die() {
   exit 1
 }
 
+# A fresh KRaft cluster id: 16 random bytes in URL-safe base64 without padding. One id in 64
+# would start with '-', which kafka-storage's argument parser reads as an option ("--cluster-id:
+# expected one argument"), so such draws are thrown away, as Kafka's own Uuid.randomUuid does.
+kafka_cluster_id() {
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    [ "${id:0:1}" != - ] && break
+  done
+  echo "$id"
+}
+
 # Seconds since the epoch with millisecond precision, for the per-service timing line.
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
