@@ -198,6 +198,20 @@ for (const dialect of DIALECTS) {
       assert.match(badChunk.stderr, /^cdc: --chunk-size/);
       const state = await snapshotState(db);
       assert.equal(state?.state, 'done', 'refused commands left the finished snapshot as it was');
+      // SIGTERM stops a running snapshot after its current chunk: exit 130, resumable progress.
+      const restarted = startCli(['snapshot', '--source', db.url, '--table', 'items', '--restart', '--chunk-size', '500']);
+      const started = async () => {
+        const st = await snapshotState(db);
+        return st?.state === 'running' && st.rows_done > 0;
+      };
+      for (const t0 = Date.now(); !(await started()) && Date.now() - t0 < 60_000; ) await sleep(50);
+      restarted.child.kill('SIGTERM');
+      assert.equal(await restarted.exited, 130, restarted.stderr);
+      assert.match(restarted.stdout, /^snapshot of \S+items: interrupted after \d+ rows \(\d+ chunks\); run the same command again to resume\n$/);
+      const interrupted = await snapshotState(db);
+      assert.equal(interrupted?.state, 'running');
+      assert.ok(interrupted.rows_done > 0 && interrupted.rows_done < ROWS, `stopped at ${interrupted.rows_done} rows`);
+
       const uninstalled = await runCli(['uninstall-triggers', '--source', db.url, '--table', 'items']);
       assert.equal(uninstalled.code, 0, uninstalled.stderr);
       assert.equal(await snapshotState(db), null, 'uninstall forgets the snapshot: a re-install gets a new one');

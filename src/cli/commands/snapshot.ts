@@ -20,9 +20,15 @@ export function registerSnapshot(program: Command): void {
       if (opts.chunkSize < 1 || opts.chunkSize > 100_000) throw new UserInputError(`--chunk-size must be between 1 and 100000, got ${opts.chunkSize}`);
       const logger = createLogger(opts.logLevel);
       const db = await openSourceDatabase(requireSource(opts.source));
-      // SIGINT/SIGTERM end the snapshot after its current chunk: that chunk commits, the next run resumes.
+      // SIGINT/SIGTERM end the snapshot after its current chunk: that chunk commits, the next run
+      // resumes. A second signal does not wait (a chunk can be waiting for a writer's row lock): the
+      // open chunk rolls back, which is just as resumable. Replaces bin/cdc.js's start-up handlers.
       const abort = new AbortController();
-      const stop = () => abort.abort();
+      const stop = () => {
+        if (abort.signal.aborted) process.exit(130);
+        abort.abort();
+      };
+      process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       try {
