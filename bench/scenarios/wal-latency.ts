@@ -14,7 +14,7 @@ import { startWorker } from '../lib/worker';
  * upgrade --to wal`, pgoutput) and Debezium Server (pgoutput), one PostgreSQL database, one broker,
  * one run. Each has its own table, slot and LogAppendTime topic. Both run for the whole scenario,
  * so both are warm and both walsenders decode all of the WAL; the writer takes turns between the
- * tables (cdc 1K, Debezium 1K, cdc 2K, Debezium 2K), so in each phase one capture works while the
+ * tables (cdc 1K, Debezium 1K, cdc 2K, Debezium 2K, cdc 5K, Debezium 5K), so in each phase one capture works while the
  * other idles. Before the phases, WARMUP_S at the highest rate into each table, not measured:
  * started fresh, Debezium's JVM needed 20–30 s at 2K/s on the busy machine to stop falling behind
  * (its P95 was seconds when each phase restarted it), which is start-up, not steady state.
@@ -101,7 +101,8 @@ async function appendTimes(topic: string, brokers: string[], count: number, idOf
 
 export async function walLatencyBenchmark(ctx: BenchContext) {
   if (!ctx.dialects.includes('postgres')) return { id: 'wal-latency' as const, data: null, markdown: ['Skipped: PostgreSQL not selected.'] };
-  const rates = ctx.quick ? [2000] : [1000, 2000];
+  // The rates of section 2, so the trigger and log-based captures are measured at the same loads.
+  const rates = ctx.sizes.latencyRates;
   const seconds = ctx.sizes.debeziumLatencySeconds;
   const home = ensureDebeziumDist(ctx.log);
   const java = newestJavaHome();
