@@ -142,6 +142,10 @@ export class PostgresDatabase implements SourceDatabase {
   }
 
   async status(): Promise<TableStatus[]> {
+    // A database nobody set up for capture is only read: `cdc status` pointed at the wrong one
+    // creates nothing there. One that was set up gets the tables of later migrations (snapshots).
+    const { rows } = await this.driver.query<{ present: boolean }>(`SELECT to_regclass('cdc.captured_tables') IS NOT NULL AS present`);
+    if (!rows[0]?.present) return [];
     await this.migrate();
     const [statuses, snapshots] = await Promise.all([tableStatuses(this.driver), listProgress(this.driver)]);
     return withSnapshots(statuses, snapshots);

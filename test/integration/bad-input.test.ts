@@ -99,6 +99,19 @@ for (const dialect of DIALECTS) {
       assertOneLineError(r, /Kafka/);
     });
 
+    test('status of a database never set up for capture only reads it', async () => {
+      const fresh = await dialect.create();
+      try {
+        const objects = await fresh.objects();
+        const r = await runCli(['status', '--source', fresh.url]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'no table is set up for capture\n');
+        assert.deepEqual(await fresh.objects(), objects, 'status created nothing');
+      } finally {
+        await fresh.drop();
+      }
+    });
+
     test('a row larger than the topic accepts stops with table and key, or goes to the dead-letter topic', async () => {
       const sid = uniqueId('big');
       await db.exec(`INSERT INTO docs (id, body) VALUES (1, 'small')`);
