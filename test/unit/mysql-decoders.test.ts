@@ -33,6 +33,8 @@ test('image decoder: JSON_OBJECT text → canonical values, without column metad
     assert.deepEqual(decodeImage(`{"c": ${value}}`), { c: expected }, value);
     // The same value next to a 16-digit run takes the lossless path; both paths agree.
     assert.deepEqual(decodeImage(`{"c": ${value}, "pad": "1234567890123456"}`).c, expected, `lossless ${value}`);
+    // Without spaces, and not the first value: long integer tokens are still found.
+    assert.deepEqual(decodeImage(`{"a":"0123456789012345678","c":${value}}`).c, expected, `compact ${value}`);
   }
 });
 
