@@ -46,7 +46,10 @@ describe('capture-mode switches under load (mysql)', () => {
     const table = parseTableRef(HOT_TABLE, db.name);
     const args = ['run', '--source', db.url, '--kafka', KAFKA_BROKERS.join(','), '--source-id', sid, '--schedule', '20ms', '--batch-size', '50'];
     await withCdcRun(args, async () => {
-      const load = runWorkload(db, { writers: 16, keys: 6, durationMs: 13_000, maxSleepMs: 150, rollbackRatio: 0.15 });
+      // The writers go on until after the switch back (a fixed 13 s ended before it on a busy CI
+      // machine, leaving no trigger-mode change behind the binlog ones); 120 s only bounds them.
+      const stop = new AbortController();
+      const load = runWorkload(db, { writers: 16, keys: 6, durationMs: 120_000, maxSleepMs: 150, rollbackRatio: 0.15 }, stop.signal);
       // Long enough for the service to start and capture trigger-mode changes first.
       await sleep(4000);
       assert.equal((await cdc.upgrade(table, 'binlog')).state, 'requested', 'the running cdc run performs the switch');
@@ -54,6 +57,8 @@ describe('capture-mode switches under load (mysql)', () => {
       await sleep(2000);
       assert.deepEqual(await cdc.upgrade(table, 'trigger'), { table: db.qualified(HOT_TABLE), from: 'binlog', to: 'trigger', state: 'requested' });
       await settled('trigger');
+      await sleep(1500); // trigger-mode changes after the switch back
+      stop.abort();
       const committed: CommittedChange[] = await load;
       assert.ok(committed.length > 200, `workload too small to mean anything: ${committed.length}`);
       await consumeAll([topic], { until: (m) => m.length >= committed.length, timeoutMs: 60_000 });
