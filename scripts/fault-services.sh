@@ -195,9 +195,7 @@ EOF
   kafka_pid >/dev/null && stop_kafka >/dev/null
   port_open "$KAFKA_PORT" && die "kafka: 127.0.0.1:$KAFKA_PORT is taken by something else"
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
-    if [ ! -s "$KAFKA_DIR/cluster.id" ] || [ "$(head -c 1 "$KAFKA_DIR/cluster.id")" = - ]; then
-      kafka_cluster_id >"$KAFKA_DIR/cluster.id"
-    fi
+    ensure_kafka_cluster_id "$KAFKA_DIR/cluster.id"
     # A data directory left half-written by an interrupted earlier run makes the format fail:
     # start it from nothing once more before giving up, and show why (the caller's clean-up
     # deletes the log).

@@ -4,6 +4,7 @@ import { qualifiedName, type TableRef } from '../../src/core/table-ref';
 import { connectPool } from '../postgres/connect';
 import type { PgDriver } from '../postgres/driver';
 import { quoteIdent } from '../postgres/identifiers';
+import { hasCaptureCatalog } from '../postgres/state-store';
 import { findTable, primaryKeyColumns } from '../postgres/introspect';
 import type { PollColumnKind, PollRegistration } from './config';
 import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect';
@@ -105,9 +106,8 @@ class PostgresPollDialect implements PollDialect {
     return t;
   }
 
-  async hasTriggerCatalog(): Promise<boolean> {
-    const { rows } = await this.driver.query<{ ok: boolean }>(`SELECT to_regclass('cdc.captured_tables') IS NOT NULL AS ok`);
-    return rows[0]?.ok === true;
+  hasTriggerCatalog(): Promise<boolean> {
+    return hasCaptureCatalog(this.driver);
   }
 
   close(): Promise<void> {

@@ -13,7 +13,7 @@ import { SourceLocks } from './locks';
 import { pgMigrationDriver } from './migrations';
 import { pgSequenceStore } from './sequence-store';
 import { MIGRATIONS_DIR } from './sql-files';
-import { clearCheckpoint, getCaptured, listCapturedRows, schemaVersions } from './state-store';
+import { clearCheckpoint, getCaptured, hasCaptureCatalog, listCapturedRows, schemaVersions } from './state-store';
 import { tableStatuses } from './status';
 import { listProgress } from './snapshot/progress-store';
 import { PgSnapshotTarget } from './snapshot/target';
@@ -144,8 +144,7 @@ export class PostgresDatabase implements SourceDatabase {
   async status(): Promise<TableStatus[]> {
     // A database nobody set up for capture is only read: `cdc status` pointed at the wrong one
     // creates nothing there. One that was set up gets the tables of later migrations (snapshots).
-    const { rows } = await this.driver.query<{ present: boolean }>(`SELECT to_regclass('cdc.captured_tables') IS NOT NULL AS present`);
-    if (!rows[0]?.present) return [];
+    if (!(await hasCaptureCatalog(this.driver))) return [];
     await this.migrate();
     const [statuses, snapshots] = await Promise.all([tableStatuses(this.driver), listProgress(this.driver)]);
     return withSnapshots(statuses, snapshots);

@@ -56,6 +56,12 @@ function textOrNull(v: unknown): string | null {
   return v == null ? null : String(v);
 }
 
+/** Whether this database was ever set up for trigger capture (cdc's migrations ran here). */
+export async function hasCaptureCatalog(q: PgQueryable): Promise<boolean> {
+  const { rows } = await q.query<{ present: boolean }>(`SELECT to_regclass('cdc.captured_tables') IS NOT NULL AS present`);
+  return rows[0]?.present === true;
+}
+
 export async function getCaptured(q: PgQueryable, tableName: string): Promise<CapturedTableRow | null> {
   const { rows } = await q.query(`${SELECT_CAPTURED} WHERE table_name = $1`, [tableName]);
   return rows[0] ? toRow(rows[0]) : null;

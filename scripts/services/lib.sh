@@ -11,16 +11,19 @@ die() {
   exit 1
 }
 
-# A fresh KRaft cluster id: 16 random bytes in URL-safe base64 without padding. One id in 64
-# would start with '-', which kafka-storage's argument parser reads as an option ("--cluster-id:
-# expected one argument"), so such draws are thrown away, as Kafka's own Uuid.randomUuid does.
-kafka_cluster_id() {
+# Makes sure the file $1 holds a usable KRaft cluster id: 16 random bytes in URL-safe base64
+# without padding. One id in 64 would start with '-', which kafka-storage's argument parser reads
+# as an option ("--cluster-id: expected one argument"), so such draws are thrown away, as Kafka's
+# own Uuid.randomUuid does; a cached id of that kind (from an older script) never formatted and
+# is replaced.
+ensure_kafka_cluster_id() {
   local id
+  [ -s "$1" ] && [ "$(head -c 1 "$1")" != - ] && return 0
   while :; do
     id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     [ "${id:0:1}" != - ] && break
   done
-  echo "$id"
+  echo "$id" >"$1"
 }
 
 # Seconds since the epoch with millisecond precision, for the per-service timing line.

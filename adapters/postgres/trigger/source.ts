@@ -133,12 +133,6 @@ export class TriggerSource implements ChangeSource {
     }
     const changes = await this.decode(rows, info);
     // State moves only after everything above succeeded, so a failed read is simply retried.
-    // The ack's lower bound is just below the batch's first row, not the round's start (0 on its
-    // first page): no row the predicate admits lies between them, or the page would have begun
-    // with it. `id > 0` let the planner choose a sequential scan of the whole log table, which
-    // after a large backlog is hundreds of MB of dead rows until vacuum — measured 60–110 ms per
-    // ack and P95 0.7–1 s at 2K changes/s instead of 70 ms (docs/benchmarks.md, problem 4).
-    const fromId = rows.length > 0 ? (BigInt(rows[0]!.id) - 1n).toString() : round.afterId;
     if (rows.length < maxChanges) {
       this.round = null;
       this.lastSnapshot = round.snapshot;
@@ -147,6 +141,12 @@ export class TriggerSource implements ChangeSource {
     if (rows.length === 0) return { changes, ack: new TriggerAck(this, null) };
     const last = rows[rows.length - 1]!;
     const lastChange = changes[changes.length - 1]!;
+    // The ack's lower bound is just below the batch's first row, not the round's start (0 on its
+    // first page): no row the predicate admits lies between them, or the page would have begun
+    // with it. `id > 0` let the planner choose a sequential scan of the whole log table, which
+    // after a large backlog is hundreds of MB of dead rows until vacuum — measured 60–110 ms per
+    // ack and P95 0.7–1 s at 2K changes/s instead of 70 ms (docs/benchmarks.md, problem 4).
+    const fromId = (BigInt(rows[0]!.id) - 1n).toString();
     return {
       changes,
       ack: new TriggerAck(this, {

@@ -54,10 +54,7 @@ KAFKA_JAVA=(java "${KAFKA_JVM_OPTS[@]}" -Dlog4j.configuration="file:$KAFKA_DIR/l
 # start, so it runs only while meta.properties is missing.
 kafka_format() {
   [ -f "$KAFKA_DIR/data/meta.properties" ] && return 0
-  # An id cached by an older version of this script may start with '-': it never formatted.
-  if [ ! -s "$KAFKA_DIR/cluster.id" ] || [ "$(head -c 1 "$KAFKA_DIR/cluster.id")" = - ]; then
-    kafka_cluster_id >"$KAFKA_DIR/cluster.id"
-  fi
+  ensure_kafka_cluster_id "$KAFKA_DIR/cluster.id"
   "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$(cat "$KAFKA_DIR/cluster.id")" \
     -c "$KAFKA_DIR/server.properties" --ignore-formatted >"$KAFKA_DIR/logs/format.log" 2>&1 \
     || { log_tail "$KAFKA_DIR/logs/format.log"; die "kafka: storage format failed (see $KAFKA_DIR/logs/format.log)"; }
