@@ -4,7 +4,7 @@ import type { TriggerAck } from './position';
 import { formatCheckpoint } from './position';
 
 /** The rows of one batch ($1–$4): the read's own predicate, fixed by the round's snapshots. */
-const BATCH_ROWS = `WHERE id > $1::bigint AND id <= $2::bigint
+export const BATCH_ROWS = `WHERE id > $1::bigint AND id <= $2::bigint
           AND pg_visible_in_snapshot(txid, $3::pg_snapshot)
           AND ($4::pg_snapshot IS NULL OR NOT pg_visible_in_snapshot(txid, $4::pg_snapshot))`;
 
