@@ -1,6 +1,7 @@
 import type { MigrationDriver } from '../../src/core/migrate';
 import type { PgDriver, PgSession } from './driver';
 import { advisoryKey } from './identifiers';
+import { assertTrustedCdcSchema } from './trust';
 
 /**
  * PostgreSQL side of the migration runner. The lock is a session-level advisory lock on a
@@ -19,6 +20,7 @@ export function pgMigrationDriver(driver: PgDriver): MigrationDriver {
       session = await driver.dedicated();
       try {
         await session.query('SELECT pg_advisory_lock($1::bigint)', [advisoryKey('migrate')]);
+        await assertTrustedCdcSchema(session);
         await session.exec(`
           CREATE SCHEMA IF NOT EXISTS cdc;
           CREATE TABLE IF NOT EXISTS cdc.migrations (
@@ -43,6 +45,14 @@ export function pgMigrationDriver(driver: PgDriver): MigrationDriver {
     async appliedVersions() {
       const { rows } = await s().query<{ version: number }>('SELECT version FROM cdc.migrations ORDER BY version');
       return rows.map((r) => Number(r.version));
+    },
+    async peekApplied() {
+      // The trust check comes first on this path too: a fully migrated schema is still used.
+      await assertTrustedCdcSchema(driver);
+      const { rows } = await driver.query<{ exists: boolean }>(`SELECT to_regclass('cdc.migrations') IS NOT NULL AS exists`);
+      if (!rows[0]?.exists) return null;
+      const applied = await driver.query<{ version: number }>('SELECT version FROM cdc.migrations ORDER BY version');
+      return applied.rows.map((r) => Number(r.version));
     },
     async apply(version, sql) {
       const q = s();

@@ -23,6 +23,12 @@ export interface MigrationDriver {
   appliedVersions(): Promise<number[]>;
   /** Runs one migration and records its version; atomically where the database has transactional DDL. */
   apply(version: number, sql: string): Promise<void>;
+  /**
+   * The applied versions read without the lock and without creating anything, or null when the
+   * bookkeeping table does not exist yet. Lets a fully migrated database be used by a role that may
+   * not create objects (a monitoring role running `cdc status`). Optional.
+   */
+  peekApplied?(): Promise<number[] | null>;
 }
 
 const FILE = /^(\d+)_([\w-]+)\.sql$/;
@@ -45,6 +51,12 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
 /** Applies every migration not yet applied, in version order. Returns the versions it applied. */
 export async function runMigrations(driver: MigrationDriver, migrations: Migration[], logger?: Logger): Promise<number[]> {
   const applied: number[] = [];
+  const seen = await driver.peekApplied?.();
+  if (seen) {
+    const done = new Set(seen);
+    // Versions only ever get added, so everything applied now stays applied: no lock needed.
+    if (migrations.every((m) => done.has(m.version)) && seen.every((v) => migrations.some((m) => m.version === v))) return applied;
+  }
   await driver.lock();
   try {
     const done = new Set(await driver.appliedVersions());

@@ -38,8 +38,10 @@ export async function chunkBoundary(
  * with FOR SHARE: a writer that changed a row before us has committed by the time we read it (we
  * wait for it and read its version), and one that changes it after us waits until our commit. So
  * the image lands in the table's stream after every change it reflects and before every change it
- * does not — the hand-over property (docs/snapshots.md). `to_jsonb` of the row is exactly what the
- * capture trigger writes, so a SNAPSHOT image decodes like any other.
+ * does not — the hand-over property (docs/snapshots.md). The image is the row's record text with
+ * the column names beside it (types/record-image.ts), never to_jsonb/row_to_json: those apply
+ * user-defined casts to json, which a table's owner can create, and a snapshot may run as a
+ * superuser (docs/security.md).
  */
 export async function emitChunk(
   q: PgQueryable,
@@ -51,22 +53,30 @@ export async function emitChunk(
 ): Promise<number> {
   const range = rangeSql(keys, after, upTo);
   const chunk = `chunk AS (SELECT t.* FROM ${tableSql} AS t ${range.where} ORDER BY ${orderBy(keys)} FOR SHARE OF t)`;
+  const tableParam = `$${range.params.length + 1}`;
+  // `t.*` lists the live columns in attribute order, as does this.
+  const columns = `cols AS (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) AS names FROM pg_catalog.pg_attribute AS a
+                             WHERE a.attrelid = ${tableParam}::regclass AND a.attnum > 0 AND NOT a.attisdropped)`;
+  const image = 'pg_catalog.textin(pg_catalog.record_out(c))';
   if (destination.kind === 'trigger') {
     const { rows } = await q.query<{ n: number }>(
-      `WITH ${chunk},
-            logged AS (INSERT INTO cdc.${quoteIdent(destination.logTable)} (op, after) SELECT 'S', to_jsonb(c) FROM chunk AS c RETURNING 1)
+      `WITH ${chunk}, ${columns},
+            logged AS (INSERT INTO cdc.${quoteIdent(destination.logTable)} (op, columns, after)
+                       SELECT 'S', cols.names, pg_catalog.to_json(${image}) FROM chunk AS c, cols RETURNING 1)
        SELECT count(*)::int AS n FROM logged`,
-      range.params,
+      [...range.params, tableSql],
     );
     return Number(rows[0]?.n ?? 0);
   }
   // One transactional message per row, in key order: decoded at the commit of this transaction, in
-  // commit order with the table's row changes (adapters/postgres/wal/assembler.ts).
-  const prefixParam = `$${range.params.length + 1}`;
+  // commit order with the table's row changes (adapters/postgres/wal/assembler.ts). The message is
+  // the JSON array [column names, record text].
+  const prefixParam = `$${range.params.length + 2}`;
   const { rows } = await q.query<{ n: number }>(
-    `WITH ${chunk}
-     SELECT count(pg_logical_emit_message(true, ${prefixParam}, to_jsonb(c)::text))::int AS n FROM chunk AS c`,
-    [...range.params, destination.messagePrefix],
+    `WITH ${chunk}, ${columns}
+     SELECT count(pg_logical_emit_message(true, ${prefixParam}, pg_catalog.json_build_array(cols.names, ${image})::text))::int AS n
+       FROM chunk AS c, cols`,
+    [...range.params, tableSql, destination.messagePrefix],
   );
   return Number(rows[0]?.n ?? 0);
 }

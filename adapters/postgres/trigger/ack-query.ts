@@ -60,12 +60,12 @@ export async function ackBatchKeeping(
     `WITH acked AS (
        DELETE FROM cdc.${quoteIdent(logTable)}
         ${BATCH_ROWS}
-       RETURNING id, txid, op, changed_at, before, after
+       RETURNING id, txid, op, changed_at, before, after, columns
      ),
      kept AS (
        INSERT INTO cdc.change_history
-         (table_name, sequence_number, generation, log_id, txid, op, changed_at, before, after, schema_version)
-       SELECT $5, $7::numeric + row_number() OVER (ORDER BY id) - 1, $8::uuid, id, txid, op, changed_at, before, after, $9::int
+         (table_name, sequence_number, generation, log_id, txid, op, changed_at, before, after, columns, schema_version)
+       SELECT $5, $7::numeric + row_number() OVER (ORDER BY id) - 1, $8::uuid, id, txid, op, changed_at, before, after, columns, $9::int
          FROM acked
        ON CONFLICT (table_name, sequence_number) DO NOTHING
      )

@@ -6,7 +6,7 @@ import { sqlWindow } from '../../../src/history/retention';
 import type { PgDriver, PgQueryable } from '../driver';
 import { findTable, loadColumns } from '../introspect';
 import { getCaptured } from '../state-store';
-import { decodeJsonbImage } from '../types/jsonb-decoder';
+import { decodeLogImage } from '../types/record-image';
 import type { PgType } from '../types/pg-type';
 import { loadRetention } from './history-store';
 import type { LogRow } from './read-query';
@@ -42,7 +42,7 @@ export async function openPgHistory(driver: PgDriver, table: TableRef): Promise<
       await driver.transaction(async (q) => {
         await q.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
         const types = await currentTypes(q, table);
-        const decode = (text: string) => decodeJsonbImage(types, text);
+        const decode = (text: string, columns: string | null) => decodeLogImage(types, text, columns);
         const bounds = sqlWindow(window);
         // Sequence bounds of the window first (index on changed_at), then pages by primary key:
         // paging the window by sequence_number directly would sort the whole window per page.
@@ -58,7 +58,7 @@ export async function openPgHistory(driver: PgDriver, table: TableRef): Promise<
           const { rows } = await q.query<HistoryRow>(
             `SELECT sequence_number::text AS sequence_number, generation::text AS generation, schema_version::int AS schema_version,
                     log_id::text AS id, txid::text AS txid, op::text AS op, changed_at::text AS changed_at,
-                    before::text AS before, after::text AS after
+                    before::text AS before, after::text AS after, pg_catalog.array_to_json(h.columns)::text AS columns
                FROM cdc.change_history AS h
               WHERE table_name = $1 AND sequence_number > $2::numeric AND sequence_number <= $3::numeric
                 AND changed_at >= $4::timestamptz AND changed_at < $5::timestamptz

@@ -9,6 +9,7 @@ import { advisoryKey, logTableName, quoteIdent, quoteTable, renderTemplate, trig
 import { findTable, loadColumns, primaryKeyColumns, type ColumnDefinition } from '../introspect';
 import { sqlTemplate } from '../sql-files';
 import { clearCheckpoint, deleteCaptured, ensureCheckpointRow, getCaptured, upsertCaptured } from '../state-store';
+import { assertTrustedCdcSchema } from '../trust';
 
 /**
  * CREATE TRIGGER needs a lock that conflicts with writers, and waiting for it behind a long
@@ -28,12 +29,8 @@ export async function installTable(driver: PgDriver, t: TableRef, options: Insta
       const { oid, signature, definition, keyColumns } = await checkInstallable(q, t, options);
       const logTable = logTableName(t);
       const fn = triggerFunctionName(t);
-      const script = renderTemplate(sqlTemplate('install-table.sql'), {
-        table: quoteTable(t),
-        log_table: quoteIdent(logTable),
-        function: quoteIdent(fn),
-      });
-      const definitionHash = createHash('sha1').update(script).digest('hex');
+      const objects = await captureObjects(q, t, oid);
+      const definitionHash = objects.definitionHash;
       const existing = await getCaptured(q, name);
       if (existing && (existing.mode !== 'trigger' || existing.pendingMode)) {
         // Triggers next to a WAL stream would capture every change twice.
@@ -56,7 +53,7 @@ export async function installTable(driver: PgDriver, t: TableRef, options: Insta
 
       // Change ids restart with a new log table, so they get a new generation to stay unique.
       const generation = state.logExists && existing?.logTable === logTable ? existing.generation : randomUUID();
-      await q.exec(script);
+      await objects.create();
       await upsertCaptured(q, { tableName: name, schema: t.schema, name: t.name, keyColumns, logTable, generation, definitionHash, columnSignature: signature }, definition);
       await ensureCheckpointRow(q, name, 'trigger');
       return { table: name, changed: true, keyColumns };
@@ -130,6 +127,44 @@ async function chooseKeyColumns(q: PgQueryable, name: string, oid: number, colum
     throw new UserInputError(`table ${name} has no primary key; pass --key-columns <column>[,<column>…] naming the columns that identify a row`);
   }
   return pk;
+}
+
+/**
+ * The change log, trigger function and triggers of one table (sql/postgres/install-table.sql), for
+ * a transaction that holds lockForChange(). `definitionHash` tells whether an installed copy is
+ * current; `create()` first refuses a schema cdc that roles cdc does not trust could have prepared.
+ */
+export async function captureObjects(q: PgQueryable, t: TableRef, oid: number): Promise<{ definitionHash: string; create(): Promise<void> }> {
+  const logTable = logTableName(t);
+  const owner = await tableOwner(q, oid);
+  const script = renderTemplate(sqlTemplate('install-table.sql'), {
+    table: quoteTable(t),
+    log_table: quoteIdent(logTable),
+    function: quoteIdent(triggerFunctionName(t)),
+    owner: quoteIdent(owner),
+  });
+  return {
+    definitionHash: createHash('sha1').update(script).digest('hex'),
+    async create() {
+      await assertTrustedCdcSchema(q);
+      await q.exec(script);
+      await grantLogSequence(q, logTable, owner);
+    },
+  };
+}
+
+/** The role the trigger function runs as (see sql/postgres/install-table.sql). */
+async function tableOwner(q: PgQueryable, oid: number): Promise<string> {
+  const { rows } = await q.query<{ owner: string }>('SELECT pg_get_userbyid(relowner)::text AS owner FROM pg_class WHERE oid = $1', [oid]);
+  return rows[0]!.owner;
+}
+
+/** The log's id sequence is named by PostgreSQL (and shortened to fit), so it is looked up. */
+async function grantLogSequence(q: PgQueryable, logTable: string, owner: string): Promise<void> {
+  const { rows } = await q.query<{ seq: string | null }>(`SELECT pg_get_serial_sequence($1, 'id') AS seq`, [`cdc.${quoteIdent(logTable)}`]);
+  const seq = rows[0]?.seq;
+  if (!seq) throw new Error(`change log cdc.${logTable} has no id sequence`);
+  await q.exec(`GRANT USAGE ON SEQUENCE ${seq} TO ${quoteIdent(owner)}`);
 }
 
 interface InstalledState {

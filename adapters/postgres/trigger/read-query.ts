@@ -9,6 +9,8 @@ export interface LogRow {
   changed_at: string;
   before: string | null;
   after: string | null;
+  /** JSON array of column names when the images are record text (snapshot rows), else null. */
+  columns: string | null;
 }
 
 /** The snapshot a read round is filtered by: every transaction it shows as finished is committed or gone. */
@@ -22,7 +24,7 @@ export async function takeSnapshot(q: PgQueryable): Promise<string> {
  * a filter, so rows of transactions still open stay in the log for a later round (never skipped:
  * the round only moves `afterId` past rows it returned or that stay invisible to its snapshot);
  * `prev` excludes rows an earlier, not yet acknowledged round already emitted. Images come as
- * jsonb text and are parsed losslessly in the source (node-pg would JSON.parse and round numbers).
+ * json text and are parsed losslessly in the source (node-pg would JSON.parse and round numbers).
  *
  * Measured (PostgreSQL 15, this 2-core machine, log of 100K 6-column INSERT images):
  *  - plan: Limit → Index Scan using the log's primary key, `Index Cond: (id > $1)`, the snapshot
@@ -47,7 +49,7 @@ export async function readPage(
     // `l.id`, not `id`: ORDER BY a bare name picks the output column, here the text `id`, and
     // would order 104 before 98 (the commit-order test caught exactly that).
     `SELECT l.id::text AS id, l.txid::text AS txid, l.op::text AS op, l.changed_at::text AS changed_at,
-            l.before::text AS before, l.after::text AS after
+            l.before::text AS before, l.after::text AS after, pg_catalog.array_to_json(l.columns)::text AS columns
        FROM cdc.${quoteIdent(logTable)} AS l
       WHERE l.id > $1::bigint
         AND pg_visible_in_snapshot(l.txid, $2::pg_snapshot)

@@ -10,12 +10,12 @@ const OPERATIONS: Record<string, Operation> = { I: 'INSERT', U: 'UPDATE', D: 'DE
 /** Maps one log row; `decode` turns an image's text into a canonical row (and may reload types). */
 export function toCapturedChange(
   row: LogRow,
-  ctx: { generation: string; keyColumns: readonly string[]; decode: (image: string) => DecodedImage },
+  ctx: { generation: string; keyColumns: readonly string[]; decode: (image: string, columns: string | null) => DecodedImage },
 ): CapturedChange {
   const operation = OPERATIONS[row.op];
   if (!operation) throw new Error(`change log row ${row.id} has unknown op ${JSON.stringify(row.op)}`);
-  const before = row.before === null ? null : ctx.decode(row.before).row;
-  const after = row.after === null ? null : ctx.decode(row.after).row;
+  const before = row.before === null ? null : ctx.decode(row.before, row.columns).row;
+  const after = row.after === null ? null : ctx.decode(row.after, row.columns).row;
   // The key of the row as it is after the change (UPDATE), or as it was (DELETE).
   const keySource = after ?? before;
   return {

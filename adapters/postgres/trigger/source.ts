@@ -9,7 +9,8 @@ import { findTable, loadColumns } from '../introspect';
 import type { SourceLocks } from '../locks';
 import type { CapturedTableRow } from '../state-store';
 import { getCaptured, recordColumns } from '../state-store';
-import { decodeJsonbImage, type DecodedImage } from '../types/jsonb-decoder';
+import type { DecodedImage } from '../types/jsonb-decoder';
+import { decodeLogImage } from '../types/record-image';
 import type { PgType } from '../types/pg-type';
 import { HistoryKeeper } from '../../../src/history/keeper';
 import { ackBatch, ackBatchKeeping } from './ack-query';
@@ -198,8 +199,8 @@ export class TriggerSource implements ChangeSource {
   private async decode(rows: LogRow[], info: CapturedTableRow): Promise<CapturedChange[]> {
     let reloaded = false;
     let unknown: string[] | null = null;
-    const decodeImage = (text: string): DecodedImage => {
-      const d = decodeJsonbImage(this.types, text);
+    const decodeImage = (text: string, columns: string | null): DecodedImage => {
+      const d = decodeLogImage(this.types, text, columns);
       if (d.unknownColumns.length > 0) unknown = d.unknownColumns;
       if (d.invalidColumns.length > 0) this.warnInvalid(d.invalidColumns);
       return d;

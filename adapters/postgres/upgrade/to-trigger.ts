@@ -1,13 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { UserInputError } from '../../../src/core/errors';
 import type { UpgradeResult } from '../../../src/core/source-database';
 import type { TableRef } from '../../../src/core/table-ref';
 import { qualifiedName } from '../../../src/core/table-ref';
 import type { PgDriver } from '../driver';
-import { logTableName, quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../identifiers';
-import { sqlTemplate } from '../sql-files';
+import { logTableName } from '../identifiers';
 import { getCaptured } from '../state-store';
-import { checkInstallable, guarded, lockForChange } from '../trigger/install';
+import { captureObjects, checkInstallable, guarded, lockForChange } from '../trigger/install';
 import { messagePrefix } from '../wal/names';
 import { alreadyDone, requested } from './result';
 import { dropWalObjects } from '../wal/cleanup';
@@ -39,21 +38,17 @@ export async function requestTrigger(driver: PgDriver, t: TableRef): Promise<Upg
       if (!state || state.mode !== 'wal' || state.pendingMode !== null || !state.slot) {
         throw new UserInputError(`table ${name} changed capture mode while cdc upgrade ran (another cdc upgrade?); nothing was switched`);
       }
-      const { signature } = await checkInstallable(q, t, { keyColumns: info.keyColumns });
+      const { oid, signature } = await checkInstallable(q, t, { keyColumns: info.keyColumns });
       const logTable = logTableName(t);
-      const script = renderTemplate(sqlTemplate('install-table.sql'), {
-        table: quoteTable(t),
-        log_table: quoteIdent(logTable),
-        function: quoteIdent(triggerFunctionName(t)),
-      });
-      await q.exec(script);
+      const objects = await captureObjects(q, t, oid);
+      await objects.create();
       const marker = randomUUID();
       await q.query(
         `UPDATE cdc.captured_tables
             SET log_table = $2, generation = $3::uuid, definition_hash = $4, column_signature = COALESCE(column_signature, $5),
                 pending_mode = 'trigger', switch_request = $6
           WHERE table_name = $1`,
-        [name, logTable, randomUUID(), createHash('sha1').update(script).digest('hex'), signature, formatSwitchRequest({ to: 'trigger', marker })],
+        [name, logTable, randomUUID(), objects.definitionHash, signature, formatSwitchRequest({ to: 'trigger', marker })],
       );
       await q.query(`SELECT pg_logical_emit_message(true, $1, $2)`, [messagePrefix(state.slot, 'switch'), marker]);
       return requested(name, 'wal', 'trigger');

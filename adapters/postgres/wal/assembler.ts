@@ -2,7 +2,8 @@ import type { CapturedChange } from '../../../src/core/change-event';
 import type { TableRef } from '../../../src/core/table-ref';
 import type { WalBoundary } from './boundary';
 import type { ColumnTracker } from './columns';
-import { decodeJsonbImage } from '../types/jsonb-decoder';
+import { decodeJsonbImage, type DecodedImage } from '../types/jsonb-decoder';
+import { decodeRecordImage } from '../types/record-image';
 import { decodeRowMessage, pickKey } from './decode';
 import { formatLsn, parseLsn, widenXid } from './lsn';
 import { walChangeId, type ChangeRef } from './position';
@@ -116,15 +117,21 @@ export class StreamAssembler {
   }
 
   /**
-   * One snapshot row: the row's `to_jsonb` image, decoded like a trigger-log image so SNAPSHOT
-   * events carry the same values whichever mode the table is in.
+   * One snapshot row: `[column names, record text]` (snapshot/chunk.ts), or the `to_jsonb` object
+   * an earlier version sent, decoded like a trigger-log image so SNAPSHOT events carry the same
+   * values whichever mode the table is in.
    */
   private async pushSnapshotRow(txn: OpenTxn, content: Uint8Array): Promise<void> {
     const text = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8');
-    let image = decodeJsonbImage(this.ctx.columns.types, text);
+    const decode = (): DecodedImage => {
+      if (!text.startsWith('[')) return decodeJsonbImage(this.ctx.columns.types, text);
+      const [columns, record] = JSON.parse(text) as [string[] | null, string];
+      return decodeRecordImage(this.ctx.columns.types, columns ?? [], record);
+    };
+    let image = decode();
     if (image.unknownColumns.length > 0) {
       await this.ctx.columns.reload();
-      image = decodeJsonbImage(this.ctx.columns.types, text);
+      image = decode();
     }
     if (image.invalidColumns.length > 0) this.ctx.onInvalid(image.invalidColumns);
     await this.push(txn, { operation: 'SNAPSHOT', before: null, after: image.row, primaryKey: pickKey(image.row, this.ctx.keyColumns), extra: {} });
