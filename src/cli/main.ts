@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CdcError } from '../core/errors';
+import { CdcError, isPrivilegeError } from '../core/errors';
 import { redactSecrets } from '../logging';
 import { registerInstallTriggers, registerUninstallTriggers } from './commands/triggers';
 import { registerRun } from './commands/run';
@@ -36,7 +36,13 @@ try {
     // Commander already printed its message (or the help text).
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
-    const message = err instanceof CdcError ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
+    const detail = (err as Error)?.message ?? String(err);
+    const message =
+      err instanceof CdcError
+        ? err.message
+        : isPrivilegeError(err)
+          ? `the database refused: ${detail} (the grants each command and capture mode needs are in docs/security.md)`
+          : `unexpected error: ${detail}`;
     process.stderr.write(`cdc: ${redactSecrets(message).replace(/\s*\n\s*/g, ' ')}\n`);
     process.exitCode = 1;
   }

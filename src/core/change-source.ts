@@ -48,6 +48,12 @@ export interface ChangeSource {
   ack(token: AckToken, delivered?: DeliveredBatch): Promise<void>;
   /** Columns' schema version for events of this table (bumps when the column set changes). */
   schemaVersion(): number;
+  /**
+   * Why changes of this table are not being captured right now although the source runs (its
+   * capture triggers disabled or dropped by the table's owner), or null. Optional: sources that
+   * cannot miss changes this way leave it out. The adapter refreshes it during read().
+   */
+  captureGap?(): string | null;
   close(): Promise<void>;
 }
 

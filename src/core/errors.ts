@@ -20,3 +20,14 @@ export class TransientError extends CdcError {}
 
 /** A condition the service must stop on rather than skip data (e.g. an event larger than the broker accepts). */
 export class FatalCaptureError extends CdcError {}
+
+/**
+ * The database refused for lack of a privilege: SQLSTATE 42501 (PostgreSQL, standard SQL) or a
+ * MySQL/MariaDB access-denied error. Told apart so the CLI can say what is missing, not "unexpected".
+ */
+export function isPrivilegeError(err: unknown): boolean {
+  const e = err as { code?: unknown; sqlState?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === '42501' || e.sqlState === '42501') return true;
+  return typeof e.code === 'string' && /^ER_\w*ACCESS_DENIED/.test(e.code);
+}

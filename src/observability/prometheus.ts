@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineMetrics } from '../pipeline/metrics';
 
 /** Prometheus metrics for the pipeline, served on `/metrics` when `--metrics-port` is set. */
@@ -18,6 +18,13 @@ export class PrometheusMetrics implements PipelineMetrics {
     registers: [this.registry],
   });
 
+  private readonly capture = new Gauge({
+    name: 'cdc_capture_active',
+    help: 'Whether the table\'s changes are being captured: 0 while its capture triggers are disabled or dropped',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -28,6 +35,10 @@ export class PrometheusMetrics implements PipelineMetrics {
 
   retried(table: string, step: string): void {
     this.retries.inc({ table, step });
+  }
+
+  capturing(table: string, capturing: boolean): void {
+    this.capture.set({ table }, capturing ? 1 : 0);
   }
 
   serve(port: number): Promise<Server> {

@@ -77,6 +77,7 @@ export class TablePipeline {
     try {
       while (!signal.aborted) {
         const batch = await this.retrying('read', () => this.deps.source.read(this.options.batchSize), signal);
+        this.deps.metrics?.capturing?.(this.table, (this.deps.source.captureGap?.() ?? null) === null);
         if (batch.changes.length === 0) break;
         const { events, delivered } = await this.toEvents(batch);
         await previousWrite;

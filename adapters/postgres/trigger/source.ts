@@ -18,6 +18,8 @@ import { pgHistoryStore } from './history-store';
 import { TriggerAck } from './position';
 import { readPage, takeSnapshot, type LogRow } from './read-query';
 import { toCapturedChange } from './rows';
+import { TriggerWatch, triggerGap } from './health';
+import { quoteTable, triggerFunctionName } from '../identifiers';
 
 /** A read round: pages through the log under one snapshot until a short page. */
 interface Round {
@@ -58,6 +60,7 @@ export class TriggerSource implements ChangeSource {
   private final: { snapshot: string; done: boolean } | null = null;
   /** Retention (docs/replay.md): whether acks keep what they delete, and pruning. */
   private keeper: HistoryKeeper | null = null;
+  private readonly watch: TriggerWatch;
 
   constructor(
     readonly table: TableRef,
@@ -71,6 +74,13 @@ export class TriggerSource implements ChangeSource {
     },
   ) {
     this.name = qualifiedName(table);
+    const fn = triggerFunctionName(table);
+    this.watch = new TriggerWatch(this.name, () => triggerGap(this.deps.driver, quoteTable(table), fn), this.deps.logger);
+  }
+
+  /** Why changes of this table are not being captured right now (triggers disabled or dropped), or null. */
+  captureGap(): string | null {
+    return this.watch.current;
   }
 
   private get lockOwner(): object {
@@ -124,6 +134,7 @@ export class TriggerSource implements ChangeSource {
       this.deps.logger.warn({ table: this.name }, 'capture lock connection was lost; lock taken again');
     }
     await this.keeper!.tick();
+    if (!this.final) await this.watch.tick();
     const round = this.round ?? (await this.newRound());
     this.round = round;
     const rows = await readPage(this.deps.driver, info.logTable, round.afterId, round.snapshot, round.prev, maxChanges);

@@ -108,6 +108,11 @@ export class SwitchingSource implements ChangeSource {
     return this.inner?.schemaVersion() ?? 1;
   }
 
+  captureGap(): string | null {
+    const inner: ChangeSource | null = this.inner;
+    return inner?.captureGap?.() ?? null;
+  }
+
   async close(): Promise<void> {
     const inner = this.inner;
     if (!inner) return;

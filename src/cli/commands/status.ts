@@ -39,5 +39,10 @@ function renderTable(rows: TableStatus[]): string {
     .filter((r) => r.details && Object.keys(r.details).length > 0)
     .map((r) => `  ${r.table}: ${JSON.stringify(r.details)}\n`)
     .join('');
-  return line(header) + body.map(line).join('') + notes;
+  // Said first and in words: a table whose triggers were disabled or dropped loses changes silently.
+  const warnings = rows
+    .filter((r) => r.details?.triggersActive === false)
+    .map((r) => `WARNING: ${r.table}: capture triggers are disabled or missing; changes are NOT being captured (run cdc install-triggers --table ${r.table})\n`)
+    .join('');
+  return warnings + line(header) + body.map(line).join('') + notes;
 }
