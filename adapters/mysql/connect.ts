@@ -1,6 +1,7 @@
 import { TransientError, UserInputError } from '../../src/core/errors';
 import type { MysqlDriver } from './driver';
 import { createMysql2Driver, type MysqlConnectOptions } from './mysql2-driver';
+import { stateDatabaseName } from './identifiers';
 
 export interface MysqlServerInfo {
   version: string;
@@ -45,6 +46,10 @@ export function parseMysqlUrl(url: string): MysqlConnectOptions {
   if (binlogServerId !== undefined && (!Number.isInteger(binlogServerId) || binlogServerId < 1 || binlogServerId > 4294967295)) {
     throw new UserInputError(`invalid MySQL URL ${shown}: binlogServerId must be an integer from 1 to 4294967295`);
   }
+  const stateDatabase = u.searchParams.get('cdcDatabase') ?? stateDatabaseName(database);
+  if (!stateDatabase || stateDatabase.length > 64 || stateDatabase === database) {
+    throw new UserInputError(`invalid MySQL URL ${shown}: cdcDatabase must be 1 to 64 characters and differ from the captured database`);
+  }
   return {
     ...(binlogServerId !== undefined ? { binlogServerId } : {}),
     host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
@@ -52,6 +57,7 @@ export function parseMysqlUrl(url: string): MysqlConnectOptions {
     user: decodeURIComponent(u.username || 'root'),
     password: decodeURIComponent(u.password),
     database,
+    stateDatabase,
     poolSize,
   };
 }
@@ -61,8 +67,14 @@ export async function connectMysql(url: string): Promise<{ driver: MysqlDriver; 
   const options = parseMysqlUrl(url);
   const driver = createMysql2Driver(options);
   try {
-    const [row] = await driver.rows<{ version: string }>('SELECT VERSION() AS version');
+    const [row] = await driver.rows<{ version: string; state: number | string }>(
+      'SELECT VERSION() AS version, (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?) AS state',
+      [options.stateDatabase],
+    );
     const version = String(row!.version);
+    // cdc's statements name its own tables without a database: every session's default database
+    // is the state database once it exists (until then nothing of cdc's exists to be read).
+    if (Number(row!.state) > 0) await driver.useDatabase(options.stateDatabase);
     return { driver, options, server: { version, mariadb: /mariadb/i.test(version) } };
   } catch (err) {
     await driver.end().catch(() => undefined);

@@ -33,5 +33,9 @@ export interface MysqlDriver extends MysqlQueryable {
   transaction<T>(fn: (q: MysqlQueryable) => Promise<T>): Promise<T>;
   /** A fresh connection outside the pool, so long-held sessions never starve the pool. */
   dedicated(): Promise<MysqlSession>;
+  /** The default database of every connection from now on (the pool is replaced). */
+  useDatabase(database: string): Promise<void>;
+  /** The default database of this driver's connections. */
+  readonly database: string;
   end(): Promise<void>;
 }

@@ -72,6 +72,19 @@ export function cdcObjectNames(table: TableRef): CdcObjectNames {
   };
 }
 
+/**
+ * The database that holds cdc's state for an application database: registry, checkpoints,
+ * history and every change log. Separate so that the application's users, whose grants are
+ * usually `ON shop.*`, can neither forge changes into a log nor read or rewrite checkpoints
+ * (docs/security.md). `cdc_` is a prefix, not a suffix, so a grant `ON \`shop%\`.*` does not cover
+ * it either. Names that would pass 64 characters keep a readable prefix and a hash.
+ */
+export function stateDatabaseName(database: string): string {
+  const plain = `cdc_${database}`;
+  if (plain.length <= MAX_IDENTIFIER) return plain;
+  return `cdc_${sanitize(database, MAX_IDENTIFIER - 'cdc_'.length - 9)}_${hash(database).slice(0, 8)}`;
+}
+
 /** GET_LOCK name serialising migrations of one database's cdc objects. */
 export function migrationLockName(database: string): string {
   return `cdc_migrate_${hash(database)}`;

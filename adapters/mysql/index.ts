@@ -13,6 +13,7 @@ import { BinlogTableSource } from './binlog/table-source';
 import { connectMysql, type MysqlServerInfo } from './connect';
 import type { MysqlDriver } from './driver';
 import { mysqlMigrationDriver } from './migrations';
+import { ensureStateDatabase } from './state-database';
 import type { MysqlConnectOptions } from './mysql2-driver';
 import { MysqlSequenceStore } from './sequence-store';
 import { MIGRATIONS_DIR } from './sql-files';
@@ -52,8 +53,9 @@ const DEFAULTS: TriggerSourceOptions = { longTransactionWarnSeconds: 60, maxRoun
 
 /**
  * MySQL / MariaDB capture: triggers (docs/mysql-trigger.md) or the binlog (docs/mysql-binlog.md),
- * per table. `url` is mysql://user:pass@host:port/db; the database is both the default schema for
- * unqualified tables and where cdc keeps its state.
+ * per table. `url` is mysql://user:pass@host:port/db; the database is the default schema for
+ * unqualified tables, and cdc keeps its state and change logs in a database of its own beside it
+ * (`cdc_<db>`, or `?cdcDatabase=`; adapters/mysql/state-database.ts).
  */
 export async function openMysql(url: string, options: MysqlAdapterOptions = {}): Promise<MysqlSourceDatabase> {
   const { driver, options: conn, server } = await connectMysql(url);
@@ -84,6 +86,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
       driver,
       canReplaceTrigger: options.canReplaceTrigger ?? server.mariadb,
       ddlLockWaitSeconds: options.ddlLockWaitSeconds ?? 10,
+      stateDatabase: conn.stateDatabase,
     };
     this.sourceOptions = {
       longTransactionWarnSeconds: options.longTransactionWarnSeconds ?? DEFAULTS.longTransactionWarnSeconds,
@@ -96,6 +99,12 @@ export class MysqlSourceDatabase implements SourceDatabase {
   /** Idempotent and safe concurrently (GET_LOCK); runs once per instance unless it failed. */
   migrate(): Promise<void> {
     this.migrated ??= (async () => {
+      await ensureStateDatabase(this.driver, {
+        database: this.databaseName,
+        stateDatabase: this.conn.stateDatabase,
+        canReplaceTrigger: this.ddl.canReplaceTrigger,
+        ddlLockWaitSeconds: this.ddl.ddlLockWaitSeconds,
+      });
       await runMigrations(mysqlMigrationDriver(this.driver, this.databaseName), await loadMigrations(MIGRATIONS_DIR));
     })().catch((err) => {
       this.migrated = null;
@@ -104,20 +113,36 @@ export class MysqlSourceDatabase implements SourceDatabase {
     return this.migrated;
   }
 
+  /**
+   * Points the connections at cdc's state database when it exists by now: another process may have
+   * created it since this one connected. Creates nothing, so read-only commands stay read-only.
+   */
+  private async stateReady(): Promise<void> {
+    if (this.driver.database === this.conn.stateDatabase) return;
+    const [row] = await this.driver.rows<{ n: number | string }>('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
+      this.conn.stateDatabase,
+    ]);
+    if (Number(row?.n) > 0) await this.driver.useDatabase(this.conn.stateDatabase);
+  }
+
   async checkInstall(table: TableRef, options: InstallOptions): Promise<void> {
+    await this.stateReady();
     await checkInstallable(this.ddl, table, options);
     await refuseBinlogMode(this.driver, qualifiedName(table));
   }
 
-  install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
+  async install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
+    await this.stateReady();
     return installTrigger(this.ddl, table, options, () => this.migrate());
   }
 
-  uninstall(table: TableRef): Promise<boolean> {
+  async uninstall(table: TableRef): Promise<boolean> {
+    await this.stateReady();
     return uninstallTrigger(this.ddl, table);
   }
 
-  upgrade(table: TableRef, to: CaptureMode): Promise<UpgradeResult> {
+  async upgrade(table: TableRef, to: CaptureMode): Promise<UpgradeResult> {
+    await this.stateReady();
     return requestUpgrade(
       { ...this.ddl, mariadb: this.server.mariadb, strategy: this.strategy, ensureMigrated: () => this.migrate() },
       table,
@@ -126,6 +151,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
   }
 
   async listCaptured(): Promise<CapturedTableInfo[]> {
+    await this.stateReady();
     return (await listCaptured(this.driver)).map((t) => ({
       table: t.table,
       qualifiedName: t.tableName,
@@ -135,6 +161,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
   }
 
   async schemaHistory(table: TableRef): Promise<SchemaVersionInfo[]> {
+    await this.stateReady();
     const name = qualifiedName(table);
     // Not captured at all: say so without creating cdc's tables in a database that has none.
     if (!(await listCaptured(this.driver)).some((t) => t.tableName === name)) {
@@ -164,6 +191,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
       strategy: this.strategy,
       pollMs: this.options.switchPollMs ?? 1000,
       ddlLockWaitSeconds: this.ddl.ddlLockWaitSeconds,
+      ready: () => this.migrate(),
       trigger: () => new MysqlTriggerSource(this.driver, table, logger.child({ source: 'mysql-trigger' }), this.sourceOptions),
       binlog: () =>
         new BinlogTableSource(this.driver, this.binlogDemux(logger), table, logger.child({ source: 'mysql-binlog' }), {
@@ -174,6 +202,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
   }
 
   async snapshotTarget(table: TableRef): Promise<SnapshotTarget> {
+    await this.stateReady();
     const name = qualifiedName(table);
     if (!(await listCaptured(this.driver)).some((t) => t.tableName === name)) {
       throw new UserInputError(`table ${name} is not captured; run cdc install-triggers --table ${name} first`);
@@ -183,8 +212,15 @@ export class MysqlSourceDatabase implements SourceDatabase {
   }
 
   async status(): Promise<TableStatus[]> {
+    await this.stateReady();
     const statuses = await captureStatuses(this.driver);
     if (statuses.length === 0) return statuses;
+    if (this.driver.database !== this.conn.stateDatabase) {
+      // Captured before cdc had a state database: status only reads, so it leaves the move (which
+      // locks each captured table for a moment) to the next cdc run or install, and says so.
+      const note = 'cdc state is still in the application database, where its users can write it: the next cdc run or install-triggers moves it (docs/security.md)';
+      return withSnapshots(statuses.map((t) => ({ ...t, details: { ...t.details, stateLocation: note } })), await listProgress(this.driver).catch(() => []));
+    }
     await this.migrate(); // cdc_snapshots (migration 004) in a database captured before it existed
     return withSnapshots(statuses, await listProgress(this.driver));
   }

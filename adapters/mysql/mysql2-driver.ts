@@ -7,7 +7,10 @@ export interface MysqlConnectOptions {
   port: number;
   user: string;
   password: string;
+  /** The captured (application) database: the default schema of unqualified table names. */
   database: string;
+  /** Where cdc keeps its state and change logs (identifiers.ts stateDatabaseName). */
+  stateDatabase: string;
   poolSize: number;
   /** The replica server_id the binlog reader announces (URL ?binlogServerId=); random when unset. */
   binlogServerId?: number;
@@ -24,13 +27,13 @@ export const SESSION_SQL =
   `SET SESSION time_zone = '+00:00', ` +
   `SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))`;
 
-function clientOptions(o: MysqlConnectOptions): mysql.ConnectionOptions {
+function clientOptions(o: MysqlConnectOptions, database: string): mysql.ConnectionOptions {
   return {
     host: o.host,
     port: o.port,
     user: o.user,
     password: o.password,
-    database: o.database,
+    database,
     charset: 'UTF8MB4_GENERAL_CI',
     // Lossless values (README "Type fidelity"): the decoders see exactly what the server printed.
     supportBigNumbers: true,
@@ -62,13 +65,21 @@ function wrap(q: { query: mysql.Connection['query'] }): MysqlQueryable {
 const isFatal = (err: unknown): boolean => (err as { fatal?: unknown } | null)?.fatal === true;
 
 export function createMysql2Driver(o: MysqlConnectOptions): MysqlDriver {
-  const pool = mysql.createPool({ ...clientOptions(o), connectionLimit: o.poolSize, waitForConnections: true });
-  // The callback-style pool underneath emits 'connection' before handing a new connection out, and
-  // a connection runs its commands in order, so the settings precede the caller's first query.
-  pool.pool.on('connection', (conn) => {
-    conn.query(SESSION_SQL, () => undefined);
-  });
-  const pooled = wrap(pool);
+  let database = o.database;
+  const makePool = () => {
+    const p = mysql.createPool({ ...clientOptions(o, database), connectionLimit: o.poolSize, waitForConnections: true });
+    // The callback-style pool underneath emits 'connection' before handing a new connection out, and
+    // a connection runs its commands in order, so the settings precede the caller's first query.
+    p.pool.on('connection', (conn) => {
+      conn.query(SESSION_SQL, () => undefined);
+    });
+    return p;
+  };
+  let pool = makePool();
+  const pooled: MysqlQueryable = {
+    rows: (sql, params) => wrap(pool).rows(sql, params),
+    exec: (sql, params) => wrap(pool).exec(sql, params),
+  };
 
   return {
     ...pooled,
@@ -90,7 +101,7 @@ export function createMysql2Driver(o: MysqlConnectOptions): MysqlDriver {
       }
     },
     async dedicated(): Promise<MysqlSession> {
-      const conn = await mysql.createConnection(clientOptions(o));
+      const conn = await mysql.createConnection(clientOptions(o, database));
       let lost = false;
       conn.on('error', () => (lost = true));
       try {
@@ -121,6 +132,16 @@ export function createMysql2Driver(o: MysqlConnectOptions): MysqlDriver {
         conn.destroy();
         throw err;
       }
+    },
+    get database() {
+      return database;
+    },
+    async useDatabase(next: string) {
+      if (next === database) return;
+      const old = pool;
+      database = next;
+      pool = makePool();
+      await old.end();
     },
     async end() {
       await pool.end();

@@ -42,8 +42,8 @@ async function tableStatus(
   t: CapturedTable,
   oldest: Awaited<ReturnType<typeof oldestWriteTransaction>>,
 ): Promise<TableStatus> {
-  const logRef = `${quoteIdent(t.table.schema)}.${quoteIdent(t.logTable)}`;
-  const logExists = await tableExists(driver, t.table.schema, t.logTable);
+  const logRef = `${quoteIdent(driver.database)}.${quoteIdent(t.logTable)}`;
+  const logExists = await tableExists(driver, driver.database, t.logTable);
   let backlog = 0;
   let lagSeconds = 0;
   if (logExists) {
@@ -79,6 +79,8 @@ async function tableStatus(
       generation: t.generation,
       schemaVersion: t.schemaVersion,
       keyColumns: t.keyColumns,
+      // False means changes are not being captured (a trigger was dropped), as on PostgreSQL.
+      triggersActive: Number(present?.n ?? 0) === 3,
       oldestOpenWriteTransaction: oldest ? { trxId: oldest.trxId, threadId: oldest.threadId, ageSeconds: oldest.ageSeconds } : null,
       ...(problems.length > 0 ? { problems } : {}),
     },

@@ -1,6 +1,7 @@
--- The change log of one captured table, created next to it in its schema by `cdc install-triggers`.
+-- The change log of one captured table, created by `cdc install-triggers` in cdc's state database
+-- (`cdc_<db>`), where the application's users have no grants (docs/security.md).
 -- Placeholders (filled with backtick-quoted identifiers only):
---   {{log_table}}  `schema`.`cdc_log_<sanitized>_<hash>`
+--   {{log_table}}  `cdc_<db>`.`cdc_log_<sanitized>_<hash>`
 --
 -- It holds only changes not yet acknowledged by the sink: the reader deletes exactly the rows it
 -- delivered (adapters/mysql/trigger/ack-query.ts), so it stays small and ids stay dense.

@@ -4,7 +4,7 @@
 --   {{trigger}}       `cdc_ai_…` / `cdc_au_…` / `cdc_ad_…`
 --   {{event}}         INSERT | UPDATE | DELETE
 --   {{table}}         `schema`.`table`
---   {{log_table}}     `schema`.`cdc_log_…`
+--   {{log_table}}     `cdc_<db>`.`cdc_log_…` (always qualified: a trigger resolves bare names in its own database)
 --   {{op}}            'I' | 'U' | 'D'
 --   {{before_image}}  JSON_OBJECT(… OLD.`col` …) or NULL   (trigger/image-expressions.ts)
 --   {{after_image}}   JSON_OBJECT(… NEW.`col` …) or NULL

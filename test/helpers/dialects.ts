@@ -1,3 +1,4 @@
+import { stateDatabaseName } from '../../adapters/mysql/identifiers';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
@@ -149,7 +150,12 @@ export function attachMysqlDatabase(name: string, adminUrl: string = MYSQL_ADMIN
       }
     },
     async objects() {
-      const [tables] = await pool.query(`SELECT CONCAT('table:', table_name) AS o FROM information_schema.tables WHERE table_schema = ?`, [name]);
+      // cdc's state database beside it counts too (adapters/mysql/state-database.ts).
+      const [tables] = await pool.query(
+        `SELECT CONCAT('table:', table_name) AS o FROM information_schema.tables WHERE table_schema IN (?, ?)
+         UNION ALL SELECT 'database:cdc' FROM information_schema.schemata WHERE schema_name = ?`,
+        [name, stateDatabaseName(name), stateDatabaseName(name)],
+      );
       const [triggers] = await pool.query(`SELECT CONCAT('trigger:', trigger_name) AS o FROM information_schema.triggers WHERE trigger_schema = ?`, [name]);
       return [...(tables as any[]), ...(triggers as any[])].map((r) => r.o).sort();
     },
@@ -158,6 +164,7 @@ export function attachMysqlDatabase(name: string, adminUrl: string = MYSQL_ADMIN
       await pool.end();
       const a = await mysql.createConnection(adminUrl);
       await a.query(`DROP DATABASE IF EXISTS ${name}`);
+      await a.query(`DROP DATABASE IF EXISTS \`${stateDatabaseName(name)}\``);
       await a.end();
     },
   };

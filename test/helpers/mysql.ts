@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import type { Logger } from '../../src/core/logger';
 import { parseMysqlUrl } from '../../adapters/mysql/connect';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers';
 import type { MysqlDriver } from '../../adapters/mysql/driver';
 import { createMysql2Driver } from '../../adapters/mysql/mysql2-driver';
 
@@ -10,6 +11,8 @@ export const MYSQL_TEST_SERVER = process.env.CDC_TEST_MYSQL ?? 'mysql://root@127
 
 export interface MysqlTestDatabase {
   name: string;
+  /** cdc's state database for this one (`cdc_<name>`), backtick-quoted for SQL text. */
+  state: string;
   /** mysql://…/cdc_test_<random> */
   url: string;
   /** The adapter's own driver (lossless session settings) on the test database. */
@@ -18,7 +21,7 @@ export interface MysqlTestDatabase {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** A plain mysql2 connection to the test database, for writers with their own session state. */
   connection(): Promise<mysql.Connection>;
-  /** Tables and triggers of the test database, for "changed nothing" assertions. */
+  /** Tables and triggers of the test database and of its cdc state database, for "changed nothing" assertions. */
   objects(): Promise<string[]>;
   drop(): Promise<void>;
 }
@@ -31,8 +34,10 @@ export async function createTestDatabase(): Promise<MysqlTestDatabase> {
   await admin.end();
   const url = MYSQL_TEST_SERVER.replace(/\/[^/?]*(\?.*)?$/, `/${name}`);
   const driver = createMysql2Driver(parseMysqlUrl(url));
+  const stateName = stateDatabaseName(name);
   return {
     name,
+    state: `\`${stateName}\``,
     url,
     driver,
     exec: async (sql, params) => void (await driver.exec(sql, params as never)),
@@ -40,9 +45,10 @@ export async function createTestDatabase(): Promise<MysqlTestDatabase> {
     connection: () => mysql.createConnection({ uri: url, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true }),
     async objects() {
       const rows = await driver.rows<{ o: string }>(
-        `SELECT CONCAT('table:', TABLE_NAME) AS o FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-         UNION ALL SELECT CONCAT('trigger:', TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`,
-        [name, name],
+        `SELECT CONCAT('table:', TABLE_NAME) AS o FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?, ?)
+         UNION ALL SELECT CONCAT('trigger:', TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
+         UNION ALL SELECT 'database:cdc' FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`,
+        [name, stateName, name, stateName],
       );
       return rows.map((r) => r.o).sort();
     },
@@ -50,6 +56,7 @@ export async function createTestDatabase(): Promise<MysqlTestDatabase> {
       await driver.end();
       const a = await mysql.createConnection(MYSQL_TEST_SERVER);
       await a.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await a.query(`DROP DATABASE IF EXISTS \`${stateName}\``);
       await a.end();
     },
   };

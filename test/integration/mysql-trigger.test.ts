@@ -32,8 +32,8 @@ async function opened(name: string): Promise<ChangeSource> {
 }
 
 async function logRows(name: string): Promise<string[]> {
-  const [reg] = await db.query<{ log_table: string }>('SELECT log_table FROM cdc_captured_tables WHERE table_name = ?', [`${db.name}.${name}`]);
-  const rows = await db.query<{ id: string }>(`SELECT id FROM ${q(reg!.log_table)} ORDER BY id`);
+  const [reg] = await db.query<{ log_table: string }>(`SELECT log_table FROM ${db.state}.cdc_captured_tables WHERE table_name = ?`, [`${db.name}.${name}`]);
+  const rows = await db.query<{ id: string }>(`SELECT id FROM ${db.state}.${q(reg!.log_table)} ORDER BY id`);
   return rows.map((r) => String(r.id));
 }
 
@@ -80,10 +80,10 @@ describe('install / uninstall', () => {
 
     assert.equal(await cdc.uninstall(ref('plain')), true);
     // cdc's own state tables (one per migration) stay; nothing of the table's capture does.
-    assert.deepEqual((await db.objects()).filter((o) => !/^table:cdc_(?!log_)/.test(o)), ['table:plain']);
+    assert.deepEqual((await db.objects()).filter((o) => !/^(table:cdc_(?!log_)|database:cdc$)/.test(o)), ['table:plain']);
     assert.ok((await db.objects()).includes('table:cdc_checkpoints'), 'sequence reservations are kept');
     assert.deepEqual(await db.query('SELECT id, v FROM plain'), [{ id: 1, v: 'kept' }]);
-    assert.deepEqual(await db.query('SELECT * FROM cdc_captured_tables'), []);
+    assert.deepEqual(await db.query(`SELECT * FROM ${db.state}.cdc_captured_tables`), []);
     assert.equal(await cdc.uninstall(ref('plain')), false);
   });
 
@@ -172,7 +172,7 @@ describe('reading', () => {
         ['DELETE', { shop: 1, id: 1 }, { shop: 1, id: 1, note: 'c' }, null],
       ],
     );
-    const [reg] = await db.query<{ generation: string }>('SELECT generation FROM cdc_captured_tables WHERE relation = ?', ['orders']);
+    const [reg] = await db.query<{ generation: string }>(`SELECT generation FROM ${db.state}.cdc_captured_tables WHERE relation = ?`, ['orders']);
     changes.forEach((c, i) => {
       assert.equal(c.changeId, `${reg!.generation}:${i + 1}`);
       assert.equal(c.position, String(i + 1));

@@ -7,6 +7,7 @@ import { UserInputError } from '../../src/core/errors';
 import { parseTableRef } from '../../src/core/table-ref';
 import { createMysqlDatabase, MYSQL_ADMIN_URL, type TestDatabase } from '../helpers/dialects';
 import { runCli } from '../helpers/cli';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers';
 
 /**
  * `cdc upgrade` refuses bad input with one line and changes nothing. Server settings (binlog off,
@@ -25,8 +26,8 @@ describe('cdc upgrade: bad input (mysql)', () => {
   async function state(): Promise<unknown> {
     return {
       objects: await db.objects(),
-      registry: await db.query('SELECT table_name, mode, generation FROM cdc_captured_tables ORDER BY table_name'),
-      switches: await db.query('SELECT table_name, target, phase FROM cdc_mode_switches ORDER BY table_name'),
+      registry: await db.query(`SELECT table_name, mode, generation FROM \`${stateDatabaseName(db.name)}\`.cdc_captured_tables ORDER BY table_name`),
+      switches: await db.query(`SELECT table_name, target, phase FROM \`${stateDatabaseName(db.name)}\`.cdc_mode_switches ORDER BY table_name`),
     };
   }
 
@@ -50,6 +51,8 @@ describe('cdc upgrade: bad input (mysql)', () => {
     const admin = await mysql.createConnection(MYSQL_ADMIN_URL);
     await admin.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
     await admin.query(`GRANT ALL PRIVILEGES ON \`${db.name}\`.* TO ?@'%'`, [user]);
+    // cdc's own state database (docs/security.md): everything cdc keeps lives there.
+    await admin.query(`GRANT ALL PRIVILEGES ON \`${stateDatabaseName(db.name)}\`.* TO ?@'%'`, [user]);
     await admin.end();
   });
   after(async () => {

@@ -177,7 +177,7 @@ async function run(strategy: SnapshotStrategy): Promise<void> {
     assert.equal((await admin.upgrade(s.ref, 'trigger')).state, 'requested');
     await s.write();
     await s.readUnacked(p.source, 3);
-    const [pending] = await db.query<{ phase: string }>('SELECT phase FROM cdc_mode_switches WHERE table_name = ?', [`${db.name}.${s.table}`]);
+    const [pending] = await db.query<{ phase: string }>(`SELECT phase FROM ${db.state}.cdc_mode_switches WHERE table_name = ?`, [`${db.name}.${s.table}`]);
     assert.equal(pending?.phase, 'boundary');
     await s.crash(p);
 

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers';
 import { consumeAll, KAFKA_BROKERS, testKafka, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka';
 import { runCli, withCdcRun, type CliResult } from '../helpers/cli';
 import { formatInstant, inWindow, parseInstant } from '../../src/replay/window';
@@ -26,7 +27,8 @@ for (const dialect of DIALECTS) {
     let b3 = '';
     let all: ConsumedMessage[] = [];
     const pg = dialect.name === 'postgres';
-    const history = pg ? 'cdc.change_history' : 'cdc_change_history';
+    // cdc's own tables: schema cdc, or MySQL's state database beside the test database.
+    const cdcState = () => (pg ? 'cdc.' : `\`${stateDatabaseName(db.name)}\`.`);
 
     const dbNow = async () =>
       pg
@@ -42,7 +44,7 @@ for (const dialect of DIALECTS) {
     const inRange = (from: string, to: string) => (m: ConsumedMessage) =>
       inWindow({ from: parseInstant(from)!, to: parseInstant(to)! }, parseInstant(m.value.timestamp)!);
     const historyCount = async (table: string) =>
-      Number((await db.query(`SELECT count(*) AS n FROM ${history} WHERE table_name = ${db.p(1)}`, [table]))[0].n);
+      Number((await db.query(`SELECT count(*) AS n FROM ${cdcState()}${pg ? "change_history" : "cdc_change_history"} WHERE table_name = ${db.p(1)}`, [table]))[0].n);
 
     before(async () => {
       db = await dialect.create();
@@ -62,7 +64,7 @@ for (const dialect of DIALECTS) {
         // Keeping starts with the source's first read; the first group must come after it.
         const since = pg
           ? `SELECT history_since AS s FROM cdc.captured_tables WHERE table_name = $1`
-          : `SELECT history_since AS s FROM cdc_history_settings WHERE table_name = ?`;
+          : `SELECT history_since AS s FROM ${cdcState()}cdc_history_settings WHERE table_name = ?`;
         for (let i = 0; i < 600 && !(await db.query(since, [items]))[0]?.s; i++) await sleep(100);
         b1 = await dbNow();
         await tx(`INSERT INTO items VALUES (1,'a',1.5),(2,'a',2.25),(3,'a',12345678.1234),(4,'a',NULL),(5,'a',0),(6,'a',-1)`);
@@ -136,8 +138,8 @@ for (const dialect of DIALECTS) {
     test('without retention the ack deletes as before: nothing is kept', async () => {
       const log = pg
         ? (await db.query(`SELECT log_table FROM cdc.captured_tables WHERE table_name = $1`, [plain]))[0].log_table
-        : (await db.query(`SELECT log_table FROM cdc_captured_tables WHERE table_name = ?`, [plain]))[0].log_table;
-      const left = await db.query(`SELECT count(*) AS n FROM ${pg ? `cdc.${db.q(log)}` : db.q(log)}`);
+        : (await db.query(`SELECT log_table FROM ${cdcState()}cdc_captured_tables WHERE table_name = ?`, [plain]))[0].log_table;
+      const left = await db.query(`SELECT count(*) AS n FROM ${cdcState()}${db.q(log)}`);
       assert.equal(Number(left[0].n), 0, 'the change log of the table without retention is drained');
       assert.equal(await historyCount(plain), 0);
       const plainEvents = await consumeAll([`cdc.${sid}.${plain}`], { until: (m) => m.length >= 3, timeoutMs: 30_000 });
@@ -178,14 +180,14 @@ for (const dialect of DIALECTS) {
       await db.exec(
         pg
           ? `UPDATE cdc.change_history SET changed_at = changed_at - interval '2 days' WHERE table_name = $1 AND sequence_number IN (${placeholders})`
-          : `UPDATE cdc_change_history SET changed_at = changed_at - INTERVAL 2 DAY WHERE table_name = ? AND sequence_number IN (${placeholders})`,
+          : `UPDATE ${cdcState()}cdc_change_history SET changed_at = changed_at - INTERVAL 2 DAY WHERE table_name = ? AND sequence_number IN (${placeholders})`,
         [items, ...seqs],
       );
       await withCdcRun(run(), async () => {
         for (let i = 0; i < 600 && (await historyCount(items)) !== all.length - old.length; i++) await sleep(100);
       });
       assert.equal(await historyCount(items), all.length - old.length);
-      const kept = await db.query(`SELECT sequence_number FROM ${history} WHERE table_name = ${db.p(1)}`, [items]);
+      const kept = await db.query(`SELECT sequence_number FROM ${cdcState()}${pg ? "change_history" : "cdc_change_history"} WHERE table_name = ${db.p(1)}`, [items]);
       const keptSeqs = new Set(kept.map((r: { sequence_number: unknown }) => String(r.sequence_number)));
       for (const s of seqs) assert.ok(!keptSeqs.has(s), `sequence ${s} was pruned`);
     });

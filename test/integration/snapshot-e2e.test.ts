@@ -1,4 +1,5 @@
 import { after, before, describe, test } from 'node:test';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -98,7 +99,7 @@ async function snapshotUnderWriters(db: TestDatabase, rows: number): Promise<{ s
 }
 
 async function snapshotState(db: TestDatabase): Promise<{ state: string; rows_done: number } | null> {
-  const table = db.dialect === 'postgres' ? 'cdc.snapshots' : 'cdc_snapshots';
+  const table = db.dialect === 'postgres' ? 'cdc.snapshots' : `\`${stateDatabaseName(db.name)}\`.cdc_snapshots`;
   const [row] = await db.query(`SELECT state, rows_done FROM ${table}`);
   return row ? { state: String(row.state), rows_done: Number(row.rows_done) } : null;
 }
@@ -306,7 +307,7 @@ describe('initial snapshot of a binlog-captured table (mysql)', () => {
       assert.equal(new Set(messages.map((m) => m.value.event_id)).size, messages.length, 'event ids unique');
       await assertReplicaEqualsSource(db, messages);
       // The carrier table is emptied by each chunk's own transaction.
-      assert.equal(Number((await db.query('SELECT COUNT(*) AS n FROM cdc_snapshot_rows'))[0].n), 0);
+      assert.equal(Number((await db.query(`SELECT COUNT(*) AS n FROM \`${stateDatabaseName(db.name)}\`.cdc_snapshot_rows`))[0].n), 0);
     });
   });
 

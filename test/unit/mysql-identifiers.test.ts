@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cdcObjectNames, isCdcObject, migrationLockName, quoteIdent, quoteTable, sanitize, sqlString } from '../../adapters/mysql/identifiers';
+import { cdcObjectNames, isCdcObject, migrationLockName, quoteIdent, quoteTable, sanitize, sqlString, stateDatabaseName } from '../../adapters/mysql/identifiers';
 import { ackToken, changeIdOf, compressIds } from '../../adapters/mysql/trigger/position';
 import { parseMysqlUrl, redactMysqlUrl } from '../../adapters/mysql/connect';
 import { renderSql, splitStatements } from '../../adapters/mysql/sql-files';
@@ -77,6 +77,14 @@ test('compressIds turns emitted ids into runs and never spans a gap', () => {
   assert.equal(changeIdOf('gen', 42n), 'gen:42');
 });
 
+test('the state database is cdc_<db>, never over 64 characters, never two databases in one', () => {
+  assert.equal(stateDatabaseName('shop'), 'cdc_shop');
+  const long = stateDatabaseName('x'.repeat(64));
+  assert.ok(long.length <= 64, long);
+  assert.match(long, /^cdc_x+_[0-9a-f]{8}$/);
+  assert.notEqual(stateDatabaseName('a'.repeat(61) + 'b'), stateDatabaseName('a'.repeat(61) + 'c'));
+});
+
 test('MySQL URLs parse, and only their redacted form is ever shown', () => {
   assert.deepEqual(parseMysqlUrl('mysql://u:p%40ss@db.example:3307/shop'), {
     host: 'db.example',
@@ -84,9 +92,12 @@ test('MySQL URLs parse, and only their redacted form is ever shown', () => {
     user: 'u',
     password: 'p@ss',
     database: 'shop',
+    stateDatabase: 'cdc_shop',
     poolSize: 10,
   });
   assert.equal(parseMysqlUrl('mariadb://root@127.0.0.1/test').port, 3306);
+  assert.equal(parseMysqlUrl('mysql://u@h/shop?cdcDatabase=capture').stateDatabase, 'capture');
+  assert.throws(() => parseMysqlUrl('mysql://u@h/shop?cdcDatabase=shop'), /cdcDatabase must be 1 to 64 characters and differ from the captured database/);
   assert.equal(redactMysqlUrl('mysql://u:secret@h/db'), 'mysql://u:***@h/db');
   for (const bad of ['mysql://u:secret@h', 'mysql://u:secret@h/', 'postgres://u:secret@h/db', 'mysql://u:secret@h/db?poolSize=1', 'nonsense secret']) {
     assert.throws(

@@ -79,8 +79,9 @@ test('imageExpression is one JSON_OBJECT keyed by column names, hostile names in
 
 test('installDdl renders the log table and three triggers from sql/mysql templates', () => {
   const table = { schema: 'sh op', name: 'We`ird FOR EACH ROW x' };
-  const ddl = installDdl(table, [col('id', 'int'), col('v', 'text')]);
-  assert.match(ddl.createLogTable, /^CREATE TABLE IF NOT EXISTS `sh op`\.`cdc_log_we_ird_for_each_row_x_[0-9a-f]{8}` \(/);
+  const ddl = installDdl(table, [col('id', 'int'), col('v', 'text')], 'cdc_sh op');
+  // The change log lives in cdc's state database, out of the application's grants.
+  assert.match(ddl.createLogTable, /^CREATE TABLE IF NOT EXISTS `cdc_sh op`\.`cdc_log_we_ird_for_each_row_x_[0-9a-f]{8}` \(/);
   assert.doesNotMatch(ddl.createLogTable, /\{\{|--/);
   assert.deepEqual(
     ddl.triggers.map((t) => t.event),
@@ -92,7 +93,7 @@ test('installDdl renders the log table and three triggers from sql/mysql templat
     `CREATE TRIGGER \`sh op\`.\`${ins!.name}\` AFTER INSERT ON \`sh op\`.\`We\`\`ird FOR EACH ROW x\` FOR EACH ROW\n${ins!.body}`,
   );
   assert.match(upd!.statement('CREATE OR REPLACE'), /^CREATE OR REPLACE TRIGGER /);
-  assert.match(ins!.body, /^INSERT INTO `sh op`\.`cdc_log_[^`]+` \(op, trx_id, changed_at, before_image, after_image\)\nVALUES \('I', NULL, UTC_TIMESTAMP\(6\), NULL, JSON_OBJECT\('id', NEW\.`id`, 'v', NEW\.`v`\)\)$/);
+  assert.match(ins!.body, /^INSERT INTO `cdc_sh op`\.`cdc_log_[^`]+` \(op, trx_id, changed_at, before_image, after_image\)\nVALUES \('I', NULL, UTC_TIMESTAMP\(6\), NULL, JSON_OBJECT\('id', NEW\.`id`, 'v', NEW\.`v`\)\)$/);
   assert.match(upd!.body, /VALUES \('U', NULL, UTC_TIMESTAMP\(6\), JSON_OBJECT\('id', OLD\.`id`.*\), JSON_OBJECT\('id', NEW\.`id`/);
   assert.match(del!.body, /VALUES \('D', NULL, UTC_TIMESTAMP\(6\), JSON_OBJECT\('id', OLD\.`id`, 'v', OLD\.`v`\), NULL\)$/);
   assert.throws(() => splitTriggerTemplate('CREATE TRIGGER x'), /FOR EACH ROW/);

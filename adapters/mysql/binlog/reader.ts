@@ -34,11 +34,11 @@ export class BinlogReader {
   ) {}
 
   /**
-   * cdc's own database (the connection's): where cdc_snapshot_rows lives, whose row events carry
-   * the snapshots of binlog-captured tables (snapshot-rows.ts).
+   * cdc's own database (adapters/mysql/state-database.ts): where cdc_snapshot_rows lives, whose
+   * row events carry the snapshots of binlog-captured tables (snapshot-rows.ts).
    */
   get stateDatabase(): string {
-    return this.connection.database;
+    return this.connection.stateDatabase;
   }
 
   get running(): boolean {

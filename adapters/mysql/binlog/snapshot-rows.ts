@@ -2,7 +2,7 @@ import type { RawChange } from './transactions';
 
 /**
  * cdc_snapshot_rows (migration 006): how `cdc snapshot` puts a binlog-captured table's rows into the
- * binlog (adapters/mysql/snapshot/chunk.ts). The table lives in cdc's own database (the connection's)
+ * binlog (adapters/mysql/snapshot/chunk.ts). The table lives in cdc's own state database (state-database.ts)
  * and is always empty: a chunk inserts its rows and deletes them in the same transaction, so only the
  * binlog keeps them — as INSERT row events inside the chunk's commit, which is exactly where each
  * row's SNAPSHOT change belongs in the table's stream.

@@ -93,7 +93,7 @@ export class MysqlSnapshotTarget implements SnapshotTarget {
 
   private destinationOf(info: CapturedTable): ChunkDestination {
     if (info.mode === 'binlog') return { kind: 'binlog', tableName: this.table };
-    if (info.mode === 'trigger') return { kind: 'trigger', logSql: `${quoteIdent(this.ref.schema)}.${quoteIdent(info.logTable)}` };
+    if (info.mode === 'trigger') return { kind: 'trigger', logSql: `${quoteIdent(this.driver.database)}.${quoteIdent(info.logTable)}` };
     throw new Error(`table ${this.table} has an unknown capture mode ${JSON.stringify(info.mode)}`);
   }
 

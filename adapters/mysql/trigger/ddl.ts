@@ -28,9 +28,15 @@ const OPS: Record<TriggerEvent, { op: string; before: boolean; after: boolean }>
 };
 
 /** Renders the log table and the three triggers of one table from sql/mysql/ (pure; no database). */
-export function installDdl(table: TableRef, columns: readonly (CanonicalColumn & { dataType?: string })[]): InstallDdl {
+export function installDdl(
+  table: TableRef,
+  columns: readonly (CanonicalColumn & { dataType?: string })[],
+  /** cdc's state database (identifiers.ts stateDatabaseName), where the change log lives. */
+  stateDatabase: string,
+): InstallDdl {
   const names = cdcObjectNames(table);
-  const logRef = `${quoteIdent(table.schema)}.${quoteIdent(names.logTable)}`;
+  // Qualified: a trigger body resolves bare names in the captured table's database.
+  const logRef = `${quoteIdent(stateDatabase)}.${quoteIdent(names.logTable)}`;
   const triggerNames: Record<TriggerEvent, string> = {
     INSERT: names.triggers.insert,
     UPDATE: names.triggers.update,

@@ -21,6 +21,8 @@ export interface InstallContext {
    * the default year would be an outage. Fail after a few seconds instead.
    */
   ddlLockWaitSeconds: number;
+  /** cdc's state database, which holds the change logs (identifiers.ts stateDatabaseName). */
+  stateDatabase: string;
 }
 
 /** Everything install() validates before its first DDL; changes nothing. */
@@ -48,13 +50,13 @@ export async function installTrigger(
   const name = qualifiedName(table);
   const { info, keyColumns } = await checkInstallable(ctx, table, options);
   if (!switchingToTrigger) await refuseBinlogMode(ctx.driver, name);
-  const ddl = installDdl(table, info.columns);
+  const ddl = installDdl(table, info.columns, ctx.stateDatabase);
   const signature = columnsSignature(info.columns);
   // Only now: even cdc's own state tables are not created for input that was going to fail.
   await ensureMigrated();
 
   const registry = await getCaptured(ctx.driver, name);
-  const logExists = await tableExists(ctx.driver, table.schema, ddl.logTable);
+  const logExists = await tableExists(ctx.driver, ctx.stateDatabase, ddl.logTable);
   const current = await installedTriggerBodies(ctx.driver, table, ddl.triggers);
   const stale = ddl.triggers.filter((t) => current.get(t.name) !== t.body);
   const registryUpToDate =
@@ -70,7 +72,7 @@ export async function installTrigger(
     await session.exec(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(ctx.ddlLockWaitSeconds))}`);
     if (!logExists) {
       await session.exec(ddl.createLogTable);
-      created.push(() => session.exec(`DROP TABLE IF EXISTS ${quoteIdent(table.schema)}.${quoteIdent(ddl.logTable)}`));
+      created.push(() => session.exec(`DROP TABLE IF EXISTS ${quoteIdent(ctx.stateDatabase)}.${quoteIdent(ddl.logTable)}`));
     }
     for (const trigger of stale) {
       if (!current.has(trigger.name)) {

@@ -12,6 +12,7 @@ import { deleteRanges, keepRanges, remainingRanges } from './ack-query';
 import { numberRanges } from './history-sequence';
 import { mysqlHistoryStore } from './history-store';
 import { LongTransactionAlarm } from './long-transactions';
+import { TriggerWatch } from '../../../src/core/trigger-watch';
 import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position';
 import { readLogPage, toCapturedChange } from './read-query';
 
@@ -64,6 +65,7 @@ export class MysqlTriggerSource implements ChangeSource {
   private readonly outstanding = new Set<TriggerAckToken>();
   private ackWaiters: Array<() => void> = [];
   private readonly alarm: LongTransactionAlarm;
+  private readonly watch: TriggerWatch;
   private registryReadAt = 0;
   /** Column names of the last emitted row image, and since when a new set waits for its version. */
   private shape: string | null = null;
@@ -81,6 +83,8 @@ export class MysqlTriggerSource implements ChangeSource {
     this.name = qualifiedName(table);
     this.lockName = cdcObjectNames(table).drainLock;
     this.alarm = new LongTransactionAlarm(logger, this.name, options.longTransactionWarnSeconds);
+    const triggers = Object.values(cdcObjectNames(table).triggers);
+    this.watch = new TriggerWatch(this.name, () => missingTriggers(driver, table, triggers), logger);
     this.keeper = new HistoryKeeper(mysqlHistoryStore(driver, this.name), logger);
   }
 
@@ -89,12 +93,17 @@ export class MysqlTriggerSource implements ChangeSource {
     if (!captured) throw new UserInputError(`${this.name} is not installed for trigger capture; run cdc install-triggers --table ${this.name}`);
     this.captured = captured;
     this.registryReadAt = Date.now();
-    this.logRef = `${quoteIdent(this.table.schema)}.${quoteIdent(captured.logTable)}`;
+    this.logRef = `${quoteIdent(this.driver.database)}.${quoteIdent(captured.logTable)}`;
     await this.connect();
   }
 
   schemaVersion(): number {
     return this.captured?.schemaVersion ?? 1;
+  }
+
+  /** Why changes of this table are not being captured right now (a trigger dropped), or null. */
+  captureGap(): string | null {
+    return this.watch.current;
   }
 
   async read(maxChanges: number): Promise<ChangeBatch> {
@@ -108,6 +117,7 @@ export class MysqlTriggerSource implements ChangeSource {
       const session = await this.connect();
       await this.alarm.check(session).catch((err) => this.logger.debug({ table: this.name, err: String(err) }, 'long-transaction check failed'));
       await this.refreshRegistry();
+      if (this.finalBoundary === null && !this.boundarySnapshot) await this.watch.tick();
       let boundary: string | null = null;
       if (this.boundarySnapshot) {
         try {
@@ -216,7 +226,7 @@ export class MysqlTriggerSource implements ChangeSource {
     const latest = await getCaptured(this.driver, this.name);
     if (!latest) return;
     this.captured = latest;
-    this.logRef = `${quoteIdent(this.table.schema)}.${quoteIdent(latest.logTable)}`;
+    this.logRef = `${quoteIdent(this.driver.database)}.${quoteIdent(latest.logTable)}`;
   }
 
   /**
@@ -321,4 +331,16 @@ function shapeOf(change: CapturedChange): string {
 
 function emptyBatch(): ChangeBatch {
   return { changes: [], ack: ackToken([]) };
+}
+
+/** MySQL triggers cannot be disabled, only dropped: all three must exist on the table. */
+async function missingTriggers(driver: MysqlDriver, table: TableRef, names: readonly string[]): Promise<string | null> {
+  const [row] = await driver.rows<{ tables: number | string; triggers: number | string }>(
+    `SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?) AS tables,
+            (SELECT COUNT(*) FROM information_schema.TRIGGERS
+              WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME IN (?, ?, ?)) AS triggers`,
+    [table.schema, table.name, table.schema, table.name, ...names],
+  );
+  if (Number(row?.tables) === 0) return null; // a dropped table: its log is drained, nothing more can come
+  return Number(row?.triggers) < names.length ? 'its capture triggers are missing' : null;
 }

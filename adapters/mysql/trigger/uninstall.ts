@@ -22,7 +22,7 @@ export async function uninstallTrigger(ctx: InstallContext, table: TableRef): Pr
     `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME IN (?, ?, ?)`,
     [table.schema, ...triggerNames],
   );
-  const logExists = await tableExists(ctx.driver, table.schema, logTable);
+  const logExists = await tableExists(ctx.driver, ctx.stateDatabase, logTable);
   if (!registry && !logExists && existingTriggers.length === 0) return false;
 
   const session = await ctx.driver.dedicated();
@@ -37,7 +37,7 @@ export async function uninstallTrigger(ctx: InstallContext, table: TableRef): Pr
     try {
       await session.exec(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(ctx.ddlLockWaitSeconds))}`);
       for (const t of existingTriggers) await session.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(table.schema)}.${quoteIdent(t.name)}`);
-      await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(table.schema)}.${quoteIdent(logTable)}`);
+      await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(ctx.stateDatabase)}.${quoteIdent(logTable)}`);
       await forgetCaptured(session, name);
     } finally {
       if (!session.lost) await session.rows('SELECT RELEASE_LOCK(?) AS released', [names.drainLock]);

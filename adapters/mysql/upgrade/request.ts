@@ -78,7 +78,7 @@ async function switchNowIfIdle(ctx: UpgradeContext, table: TableRef, registry: C
     try {
       boundary = await openSnapshotAt(ctx.driver, session, table, ctx.strategy, 'READ ONLY');
       const [row] = await session.rows<{ n: string | number }>(
-        `SELECT COUNT(*) AS n FROM ${quoteIdent(table.schema)}.${quoteIdent(registry.logTable)}`,
+        `SELECT COUNT(*) AS n FROM ${quoteIdent(ctx.driver.database)}.${quoteIdent(registry.logTable)}`,
       );
       await session.exec('COMMIT');
       if (Number(row?.n ?? 0) > 0) return false;

@@ -23,6 +23,8 @@ export interface SwitchingSourceDeps {
   /** How often read() looks for a switch requested by `cdc upgrade`. */
   pollMs: number;
   ddlLockWaitSeconds: number;
+  /** Runs before the first read of cdc's state (migrations, the state database). */
+  ready(): Promise<void>;
 }
 
 interface RoutedToken extends AckToken {
@@ -60,6 +62,7 @@ export class SwitchingSource implements ChangeSource {
   }
 
   async open(): Promise<void> {
+    await this.deps.ready();
     await this.pollSwitch(true);
     await this.ensureInner();
     this.batchMode = this.innerMode;
@@ -67,6 +70,11 @@ export class SwitchingSource implements ChangeSource {
 
   schemaVersion(): number {
     return this.inner?.schemaVersion() ?? 1;
+  }
+
+  captureGap(): string | null {
+    const inner: ChangeSource | null = this.inner;
+    return inner?.captureGap?.() ?? null;
   }
 
   async read(maxChanges: number): Promise<ChangeBatch> {

@@ -35,7 +35,7 @@ export async function cleanupAfterBinlog(driver: MysqlDriver, table: TableRef, l
   try {
     await session.exec(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(lockWaitSeconds))}`);
     for (const trigger of Object.values(names.triggers)) await session.exec(`DROP TRIGGER IF EXISTS ${schema}.${quoteIdent(trigger)}`);
-    await session.exec(`DROP TABLE IF EXISTS ${schema}.${quoteIdent(logTable)}`);
+    await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(driver.database)}.${quoteIdent(logTable)}`);
     await deleteSwitch(session, qualifiedName(table));
   } finally {
     await session.close();

@@ -26,7 +26,7 @@ export async function takeTriggerBoundary(
   strategy: SnapshotStrategy,
 ): Promise<BinlogCoord> {
   const name = qualifiedName(table);
-  const logRef = `${quoteIdent(table.schema)}.${quoteIdent(logTable)}`;
+  const logRef = `${quoteIdent(driver.database)}.${quoteIdent(logTable)}`;
   const session = await driver.dedicated();
   try {
     const boundary = await openSnapshotAt(driver, session, table, strategy, 'READ WRITE');

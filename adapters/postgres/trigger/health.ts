@@ -1,8 +1,4 @@
-import type { Logger } from '../../../src/core/logger';
 import type { PgQueryable } from '../driver';
-
-/** How often a running source looks at its triggers: one catalog query per table per interval. */
-export const TRIGGER_CHECK_MS = 10_000;
 
 /**
  * Why the table's changes are not being captured right now, or null when both capture triggers
@@ -27,35 +23,4 @@ export async function triggerGap(q: PgQueryable, table: string, fn: string): Pro
   if (Number(r.present) < 2) return 'its capture triggers are missing';
   if (Number(r.enabled) < 2) return 'its capture triggers are disabled';
   return null;
-}
-
-/** Checks a table's triggers at most every TRIGGER_CHECK_MS and says so, loudly, when that changes. */
-export class TriggerWatch {
-  private gap: string | null = null;
-  private checkedAt = -Infinity;
-
-  constructor(
-    private readonly tableName: string,
-    private readonly check: () => Promise<string | null>,
-    private readonly logger: Logger,
-  ) {}
-
-  get current(): string | null {
-    return this.gap;
-  }
-
-  async tick(now = Date.now()): Promise<void> {
-    if (now - this.checkedAt < TRIGGER_CHECK_MS) return;
-    this.checkedAt = now;
-    const gap = await this.check();
-    if (gap && gap !== this.gap) {
-      this.logger.warn(
-        { table: this.tableName, problem: gap },
-        `CHANGES ARE NOT BEING CAPTURED: table ${this.tableName}: ${gap}; every change made until they are back is lost to capture. Run cdc install-triggers --table ${this.tableName} to restore them`,
-      );
-    } else if (!gap && this.gap) {
-      this.logger.info({ table: this.tableName }, 'capture triggers are back; changes are captured again');
-    }
-    this.gap = gap;
-  }
 }

@@ -18,7 +18,8 @@ import { pgHistoryStore } from './history-store';
 import { TriggerAck } from './position';
 import { readPage, takeSnapshot, type LogRow } from './read-query';
 import { toCapturedChange } from './rows';
-import { TriggerWatch, triggerGap } from './health';
+import { triggerGap } from './health';
+import { TriggerWatch } from '../../../src/core/trigger-watch';
 import { quoteTable, triggerFunctionName } from '../identifiers';
 
 /** A read round: pages through the log under one snapshot until a short page. */
