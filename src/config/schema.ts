@@ -4,6 +4,7 @@ import { FORMATS } from '../format';
 import { parseSchedule } from './schedule';
 import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
 import { tableTransformShape } from '../transform/schema';
+import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security';
 
 export const SINKS = ['kafka', 'stdout'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -49,6 +50,8 @@ export const configSchema = z
         partitions: z.number().int().min(1).default(1),
         replication_factor: z.number().int().min(1).default(1),
         on_oversize: z.enum(OVERSIZE_POLICIES).default('stop'),
+        ssl: kafkaSslSchema.optional(),
+        sasl: kafkaSaslSchema.optional(),
       })
       .strict()
       .default({ client_id: 'cdc', topic_template: 'cdc.{source_id}.{table}', partitions: 1, replication_factor: 1, on_oversize: 'stop' }),

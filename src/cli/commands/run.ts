@@ -7,8 +7,9 @@ import { splitTableList } from '../../core/table-ref';
 import { createLogger } from '../../logging';
 import { runService } from '../../service/run-service';
 import { parseIntFlag } from '../options';
+import { addKafkaSecurityOptions, applyKafkaSecurityFlags, type KafkaSecurityFlags } from '../kafka-options';
 
-interface RunFlags {
+interface RunFlags extends KafkaSecurityFlags {
   config?: string;
   source?: string;
   sourceId?: string;
@@ -28,7 +29,7 @@ interface RunFlags {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('the capture service: drain every captured table into the sink until SIGTERM/SIGINT')
     .addOption(new Option('--config <file>', 'YAML/JSON config file for many sources and options').env('CDC_CONFIG'))
@@ -51,7 +52,8 @@ export function registerRun(program: Command): void {
         .argParser(parseIntFlag('--connect-timeout'))
         .env('CDC_CONNECT_TIMEOUT')
         .default(30),
-    )
+    );
+  addKafkaSecurityOptions(cmd)
     .action(async (flags: RunFlags) => {
       const raw = (flags.config ? readConfigFile(flags.config) : {}) as Record<string, any>;
       const config = validateConfig(applyFlags(raw, flags), flags.config ? `config file ${flags.config}` : 'options');
@@ -89,5 +91,6 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
   set(['log_level'], f.logLevel);
   set(['metrics_port'], f.metricsPort);
   set(['state'], f.state);
+  applyKafkaSecurityFlags(c, f);
   return c;
 }
