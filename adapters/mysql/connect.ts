@@ -1,6 +1,7 @@
 import { TransientError, UserInputError } from '../../src/core/errors';
 import type { MysqlDriver } from './driver';
 import { createMysql2Driver, type MysqlConnectOptions } from './mysql2-driver';
+import { parseMysqlTls } from './tls';
 
 export interface MysqlServerInfo {
   version: string;
@@ -45,8 +46,10 @@ export function parseMysqlUrl(url: string): MysqlConnectOptions {
   if (binlogServerId !== undefined && (!Number.isInteger(binlogServerId) || binlogServerId < 1 || binlogServerId > 4294967295)) {
     throw new UserInputError(`invalid MySQL URL ${shown}: binlogServerId must be an integer from 1 to 4294967295`);
   }
+  const tls = parseMysqlTls(u.searchParams, shown);
   return {
     ...(binlogServerId !== undefined ? { binlogServerId } : {}),
+    ...(tls ? { tls } : {}),
     host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port: u.port ? Number(u.port) : 3306,
     user: decodeURIComponent(u.username || 'root'),
@@ -81,6 +84,12 @@ function connectError(err: unknown, o: MysqlConnectOptions, shown: string): Erro
       return new UserInputError(`cannot connect to ${shown}: user '${o.user}' may not use database '${o.database}'`, { cause: err });
     case 'ER_BAD_DB_ERROR':
       return new UserInputError(`cannot connect to ${shown}: database '${o.database}' does not exist`, { cause: err });
+    // A certificate that is not trusted, or a server without TLS, does not change by retrying.
+    case 'HANDSHAKE_SSL_ERROR':
+    case 'HANDSHAKE_NO_SSL_SUPPORT': {
+      const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      return new UserInputError(`TLS to MySQL at ${where} failed: ${detail} (check ssl-ca and ssl-mode in the URL)`, { cause: err });
+    }
     default: {
       const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
       return new TransientError(`cannot reach MySQL at ${where} (${code || detail})`, { cause: err });
