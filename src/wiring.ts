@@ -1,6 +1,7 @@
 import { KafkaSink } from '../adapters/kafka/kafka-sink';
 import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../adapters/kafka/config';
 import { resolveKafkaSecurity } from './config/kafka-security';
+import { withPasswordFile } from './config/url-password';
 import { StdoutSink } from '../adapters/stdout/stdout-sink';
 import type { CdcConfig, SourceConfig, TableEntry } from './config/schema';
 import { parseSchedule } from './config/schedule';
@@ -40,8 +41,9 @@ export interface WireOptions {
 }
 
 /** Builds the whole capture service from a validated config: the one place things are wired. */
-export async function wire(config: CdcConfig, logger: Logger, options: WireOptions): Promise<Wired> {
-  if (config.sources.length === 0) throw new ConfigError('no source configured: pass --source <url> or a config file with "sources"');
+export async function wire(given: CdcConfig, logger: Logger, options: WireOptions): Promise<Wired> {
+  if (given.sources.length === 0) throw new ConfigError('no source configured: pass --source <url> or a config file with "sources"');
+  const config = withSecretFiles(given);
   // Files (CA, keys, password files) are read before anything opens: a bad one starts nothing.
   const kafkaSecurity = config.sink === 'kafka' ? resolveKafkaSecurity(config.kafka.ssl, config.kafka.sasl) : NO_KAFKA_SECURITY;
   if (kafkaSecurity.sasl?.mechanism === 'plain' && !kafkaSecurity.tls) {
@@ -123,6 +125,15 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
     server?.close();
     throw err;
   }
+}
+
+/** Password files read into the URLs, before anything opens: an unreadable one starts nothing. */
+function withSecretFiles(config: CdcConfig): CdcConfig {
+  return {
+    ...config,
+    sources: config.sources.map((s, i) => ({ ...s, url: withPasswordFile(s.url, s.password_file, `sources.${i}.password_file`) })),
+    state: config.state === undefined ? undefined : withPasswordFile(config.state, config.state_password_file, 'state_password_file'),
+  };
 }
 
 function buildSink(config: CdcConfig, security: KafkaSecurity, logger: Logger): Sink {

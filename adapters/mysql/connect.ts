@@ -1,4 +1,5 @@
 import { TransientError, UserInputError } from '../../src/core/errors';
+import { redactUrl } from '../../src/logging';
 import type { MysqlDriver } from './driver';
 import { createMysql2Driver, type MysqlConnectOptions } from './mysql2-driver';
 import { parseMysqlTls } from './tls';
@@ -9,15 +10,9 @@ export interface MysqlServerInfo {
   mariadb: boolean;
 }
 
-/** `mysql://user:secret@host/db` → `mysql://user:***@host/db`: the only form of a URL we ever print. */
+/** `mysql://user:secret@host/db?password=x` → `mysql://user:***@host/db?password=***`: the only form of a URL we ever print. */
 export function redactMysqlUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
+  return redactUrl(url);
 }
 
 /** `mysql://user:pass@host:port/db` (also `mariadb://`); the database is the default and captured schema. */
@@ -28,7 +23,7 @@ export function parseMysqlUrl(url: string): MysqlConnectOptions {
     u = new URL(url);
   } catch {
     // Not echoed: an unparseable string may still contain a password.
-    throw new UserInputError('invalid MySQL URL: expected mysql://user:password@host:port/database');
+    throw new UserInputError('invalid MySQL URL: expected mysql://user[:password]@host[:port]/database');
   }
   if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') {
     throw new UserInputError(`invalid MySQL URL ${shown}: the scheme must be mysql:// or mariadb://`);

@@ -29,6 +29,8 @@ const tableEntry = z.union([z.string().min(1), z.object({ name: z.string().min(1
 const source = z
   .object({
     url: z.string().min(1),
+    /** The URL user's password from a file (container secrets); the URL then carries none. */
+    password_file: z.string().min(1).optional(),
     id: z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"')
@@ -67,6 +69,7 @@ export const configSchema = z
     sources: z.array(source).default([]),
     /** State store for polled tables (docs/polling.md); without it only trigger/log capture runs. */
     state: z.string().regex(/^rediss?:\/\//i, 'expected redis://host:port/db or rediss://…').optional(),
+    state_password_file: z.string().min(1).optional(),
     log_level: z.enum(LOG_LEVELS).default('info'),
     metrics_port: z.number().int().min(0).max(65535).optional(),
     shutdown_timeout_ms: z.number().int().min(0).default(10_000),

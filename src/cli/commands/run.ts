@@ -7,6 +7,7 @@ import { splitTableList } from '../../core/table-ref';
 import { createLogger } from '../../logging';
 import { runService } from '../../service/run-service';
 import { parseIntFlag } from '../options';
+import { UserInputError } from '../../core/errors';
 import { addKafkaSecurityOptions, applyKafkaSecurityFlags, type KafkaSecurityFlags } from '../kafka-options';
 
 interface RunFlags extends KafkaSecurityFlags {
@@ -25,6 +26,8 @@ interface RunFlags extends KafkaSecurityFlags {
   logLevel?: string;
   metricsPort?: number;
   state?: string;
+  statePasswordFile?: string;
+  sourcePasswordFile?: string;
   connectTimeout: number;
 }
 
@@ -47,6 +50,8 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('CDC_LOG_LEVEL'))
     .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics').argParser(parseIntFlag('--metrics-port')).env('CDC_METRICS_PORT'))
     .addOption(new Option('--state <url>', 'state store of polled tables (redis://host:port/db); streams them too').env('CDC_STATE_URL'))
+    .addOption(new Option('--state-password-file <file>', "file holding the state store's password").env('CDC_STATE_PASSWORD_FILE'))
+    .addOption(new Option('--source-password-file <file>', "file holding the password of --source's user").env('CDC_SOURCE_PASSWORD_FILE'))
     .addOption(
       new Option('--connect-timeout <seconds>', 'how long start-up waits for an unreachable database or broker')
         .argParser(parseIntFlag('--connect-timeout'))
@@ -73,7 +78,9 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
     node[path.at(-1)!] = value;
   };
   if (f.source) {
-    c.sources = [{ url: f.source, ...(f.sourceId ? { id: f.sourceId } : {}), ...(f.table ? { tables: splitTableList(f.table) } : {}) }];
+    c.sources = [{ url: f.source, ...(f.sourcePasswordFile ? { password_file: f.sourcePasswordFile } : {}), ...(f.sourceId ? { id: f.sourceId } : {}), ...(f.table ? { tables: splitTableList(f.table) } : {}) }];
+  } else if (f.sourcePasswordFile) {
+    throw new UserInputError('--source-password-file goes with --source; in a config file use sources[].password_file');
   } else if (f.sourceId || f.table) {
     for (const s of c.sources ?? []) {
       if (f.sourceId) s.id = f.sourceId;
@@ -91,6 +98,7 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
   set(['log_level'], f.logLevel);
   set(['metrics_port'], f.metricsPort);
   set(['state'], f.state);
+  set(['state_password_file'], f.statePasswordFile);
   applyKafkaSecurityFlags(c, f);
   return c;
 }
