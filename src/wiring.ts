@@ -2,6 +2,7 @@ import { KafkaSink } from '../adapters/kafka/kafka-sink';
 import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../adapters/kafka/config';
 import { resolveKafkaSecurity } from './config/kafka-security';
 import { withPasswordFile } from './config/url-password';
+import { withSourceTls } from './config/source-tls';
 import { StdoutSink } from '../adapters/stdout/stdout-sink';
 import type { CdcConfig, SourceConfig, TableEntry } from './config/schema';
 import { parseSchedule } from './config/schedule';
@@ -127,11 +128,17 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
   }
 }
 
-/** Password files read into the URLs, before anything opens: an unreadable one starts nothing. */
+/**
+ * Password files read into the URLs and `tls` keys written into them as each database's parameters,
+ * before anything opens: an unreadable file or a setting given twice starts nothing.
+ */
 function withSecretFiles(config: CdcConfig): CdcConfig {
   return {
     ...config,
-    sources: config.sources.map((s, i) => ({ ...s, url: withPasswordFile(s.url, s.password_file, `sources.${i}.password_file`) })),
+    sources: config.sources.map((s, i) => ({
+      ...s,
+      url: withSourceTls(withPasswordFile(s.url, s.password_file, `sources.${i}.password_file`), s.tls, `sources.${i}.tls`),
+    })),
     state: config.state === undefined ? undefined : withPasswordFile(config.state, config.state_password_file, 'state_password_file'),
   };
 }

@@ -5,6 +5,7 @@ import { parseSchedule } from './schedule';
 import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
 import { tableTransformShape } from '../transform/schema';
 import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security';
+import { sourceTlsSchema } from './source-tls';
 
 export const SINKS = ['kafka', 'stdout'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -31,6 +32,8 @@ const source = z
     url: z.string().min(1),
     /** The URL user's password from a file (container secrets); the URL then carries none. */
     password_file: z.string().min(1).optional(),
+    /** TLS to the database, as an alternative to the URL's own parameters (src/config/source-tls.ts). */
+    tls: sourceTlsSchema.optional(),
     id: z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"')

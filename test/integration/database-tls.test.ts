@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
 import { dropSlotsOf, waitForMode } from '../helpers/postgres-wal';
 import { runCli, withCdcRun, type CliResult } from '../helpers/cli';
-import { SECURED } from '../helpers/secured';
+import { SECURED, secret } from '../helpers/secured';
 
 /**
  * Database TLS against the local PostgreSQL 15 and MariaDB 10.11, which scripts/services.sh runs
@@ -131,6 +131,26 @@ describe('MariaDB over TLS (ssl-mode=VERIFY_IDENTITY with ssl-ca), user that REQ
     });
   });
 
+  test('the same through config keys: sources[].tls and sources[].password_file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdc-dbtls-'));
+    writeFileSync(join(dir, 'pw'), `${password}\n`);
+    const bare = new URL(tlsUrl);
+    bare.search = '';
+    bare.password = '';
+    const config = join(dir, 'cdc.yaml');
+    writeFileSync(
+      config,
+      `sink: stdout\ndefaults: { schedule: 50ms }\nsources:\n  - url: "${bare}"\n    password_file: ${join(dir, 'pw')}\n    tls: { mode: verify-full, ca_file: ${SECURED.caFile} }\n`,
+    );
+    await withCdcRun(['run', '--config', config], async (run) => {
+      await until('capture to start', () => run.stderr.includes('capturing'));
+      await db.exec(`INSERT INTO users VALUES (2, 'bob')`);
+      await until('the event', () => events(run.stdout).some((e) => e.after_data?.id === 2));
+    });
+    writeFileSync(config, `sink: stdout\nsources:\n  - url: "${bare}"\n    password_file: ${join(dir, 'pw')}\n    tls: { mode: sometimes }\n`);
+    oneLine(await runCli(['run', '--config', config]), /key "sources\.0\.tls\.mode" must be one of "disable", "require", "verify-ca", "verify-full"/);
+  });
+
   test('unsupported ssl-mode, missing CA file, untrusted certificate: one line each', async () => {
     const with_ = (params: Record<string, string>) => {
       const u = new URL(tlsUrl);
@@ -144,5 +164,36 @@ describe('MariaDB over TLS (ssl-mode=VERIFY_IDENTITY with ssl-ca), user that REQ
     oneLine(await runCli(['status', '--source', with_({ 'ssl-ca': join(dir, 'none.pem') })]), /ssl-ca: cannot read .*none\.pem: no such file/);
     oneLine(await runCli(['status', '--source', with_({ 'ssl-mode': 'VERIFY_CA' })]), /TLS to MySQL at 127\.0\.0\.1:3306 failed: .*certificate/);
     for (const r of [await runCli(['status', '--source', with_({ 'ssl-mode': 'bogus' })])]) assert.ok(!r.stderr.includes(password), 'no password in errors');
+  });
+});
+
+describe('Redis state store with a password and TLS (second server: 6380 plain, 6381 TLS)', () => {
+  let db: TestDatabase;
+  let password: string;
+  before(async () => {
+    db = await createPostgresDatabase();
+    password = secret(SECURED.redisPasswordFile);
+  });
+  after(async () => db?.drop());
+
+  test('ACL user over TLS with ?cacert=, default user with a password file; refusals in one line', async () => {
+    const tls = `rediss://${SECURED.kafkaUser}:${encodeURIComponent(password)}@127.0.0.1:6381/0?cacert=${encodeURIComponent(SECURED.caFile)}`;
+    const ok = await runCli(['status', '--source', db.url, '--state', tls]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const dir = mkdtempSync(join(tmpdir(), 'cdc-redis-'));
+    writeFileSync(join(dir, 'pw'), password);
+    const viaFile = await runCli(['status', '--source', db.url, '--state', 'redis://127.0.0.1:6380/0', '--state-password-file', join(dir, 'pw')]);
+    assert.equal(viaFile.code, 0, viaFile.stderr);
+
+    oneLine(await runCli(['status', '--source', db.url, '--state', 'redis://127.0.0.1:6380/0']), /state store .*NOAUTH/);
+    oneLine(await runCli(['status', '--source', db.url, '--state', 'redis://cdc:wrong@127.0.0.1:6380/0']), /state store at redis:\/\/cdc:\*\*\*@127\.0\.0\.1:6380\/0: WRONGPASS/);
+    oneLine(await runCli(['status', '--source', db.url, '--state', tls.replace(/\?cacert=.*/, '')]), /state store .*certificate/);
+  });
+});
+
+describe('MongoDB TLS parameters (mongo-java-server has no TLS: bad input only)', () => {
+  test('a missing tlsCAFile and an invalid tls value: one line each', async () => {
+    oneLine(await runCli(['status', '--source', 'mongodb://127.0.0.1:27017/db?tls=true&tlsCAFile=/nonexistent/ca.pem']), /nonexistent\/ca\.pem/);
+    oneLine(await runCli(['status', '--source', 'mongodb://127.0.0.1:27017/db?tls=maybe']), /tls\/ssl must be either "true" or "false"/);
   });
 });
