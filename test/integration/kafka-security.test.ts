@@ -1,7 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { hostname, tmpdir } from 'node:os';
+import { lookup } from 'node:dns/promises';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { consumeAll, topicOffset, uniqueId } from '../helpers/kafka';
@@ -126,6 +129,19 @@ describe('Kafka with TLS and SASL (SASL_SSL listener)', () => {
     oneLine(r, /TLS to Kafka at 127\.0\.0\.1:9094 failed: certificate not accepted/);
   });
 
+  test('host name verification: on by default, off only with --kafka-no-verify-hostname', async (t) => {
+    // Needs a second name for 127.0.0.1 that the broker certificate does not list (localhost and
+    // 127.0.0.1 are in it); the machine's own host name usually is one.
+    const name = hostname();
+    const address = await lookup(name).then((a) => a.address, () => null);
+    if (name === 'localhost' || address !== '127.0.0.1') return t.skip(`${name} does not resolve to 127.0.0.1`);
+    const args = ['replay', '--kafka', `${name}:9094`, '--from-topic', uniqueId('none'), '--from', '2024-01-01T00:00:00Z', '--topic', uniqueId('t'),
+      '--kafka-ca-file', SECURED.caFile, '--kafka-sasl-mechanism', 'scram-sha-512', '--kafka-sasl-username', SECURED.kafkaUser, '--kafka-sasl-password-file', passwordFile];
+    oneLine(await runCli(args), /ERR_TLS_CERT_ALTNAME_INVALID.*the broker name is not in its certificate/);
+    // Past TLS and SASL: the broker answers that the topic does not exist.
+    oneLine(await runCli([...args, '--kafka-no-verify-hostname']), /topic .* does not exist/);
+  });
+
   test('plaintext to the TLS port: one line within the connect timeout, no hang', async () => {
     const t0 = Date.now();
     const r = await runCli(['run', '--source', db.url, '--kafka', BROKER, '--connect-timeout', '3'], {}, 30_000);
@@ -145,7 +161,13 @@ describe('Kafka with TLS and SASL (SASL_SSL listener)', () => {
       const locked = join(dir, 'locked.pem');
       writeFileSync(locked, 'x');
       chmodSync(locked, 0o000);
-      if (process.getuid?.() !== 0) oneLine(await runCli([...base(), '--kafka-ca-file', locked]), /permission denied/);
+      if (process.getuid?.() !== 0) {
+        oneLine(await runCli([...base(), '--kafka-ca-file', locked]), /permission denied/);
+      } else if (spawnSync('runuser', ['--help']).status === 0) {
+        // Root reads any mode: run the same command as an unprivileged user instead.
+        const r = spawnSync('runuser', ['-u', 'nobody', '--', 'env', 'HOME=/tmp', process.execPath, fileURLToPath(new URL('../../bin/cdc.js', import.meta.url)), ...base(), '--kafka-ca-file', locked], { encoding: 'utf8', timeout: 60_000 });
+        oneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /key "kafka\.ssl\.ca_file": cannot read .*locked\.pem: permission denied/);
+      }
       const notPem = join(dir, 'not.pem');
       writeFileSync(notPem, 'hello');
       oneLine(await runCli([...base(), '--kafka-ca-file', notPem]), /key "kafka\.ssl\.ca_file": .*no PEM certificate/);
