@@ -106,6 +106,35 @@ describe('Kafka with TLS and SASL (SASL_SSL listener)', () => {
     );
   });
 
+  test('replay --from-history writes through SASL_SSL too, with kafka.sasl from its --config', async () => {
+    const retained = await runCli(['install-triggers', '--source', db.url, '--table', 'items', '--retain', '1d']);
+    assert.equal(retained.code, 0, retained.stderr);
+    const sid = uniqueId('hist');
+    let from = '';
+    const security = ['--kafka-ca-file', SECURED.caFile, '--kafka-sasl-mechanism', 'scram-sha-512', '--kafka-sasl-username', SECURED.kafkaUser, '--kafka-sasl-password-file', passwordFile];
+    await withCdcRun(['run', '--source', db.url, '--kafka', BROKER, '--source-id', sid, '--schedule', '50ms', ...security], async () => {
+      // The history is complete from when the running service started keeping it (history_since).
+      const c = await db.client();
+      for (;;) {
+        const { rows } = await c.query(`SELECT history_since FROM cdc.captured_tables WHERE table_name = 'public.items'`);
+        if (rows[0]?.history_since) {
+          from = new Date(rows[0].history_since.getTime() + 1).toISOString();
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await insert(40);
+      await consumeAll([topic(sid)], { until: (m) => m.some((e) => e.value.after_data?.id === 40) });
+    });
+    const config = join(dir, 'history.yaml');
+    writeFileSync(config, `kafka:\n  brokers: ["${BROKER}"]\n  ssl: { ca_file: ${SECURED.caFile} }\n  sasl: { mechanism: plain, username: ${SECURED.kafkaUser}, password_file: ${passwordFile} }\nsources: [{ url: "${db.url}", id: ${sid} }]\n`);
+    const target = uniqueId('hist-replayed');
+    const r = await runCli(['replay', '--from-history', '--source', db.url, '--config', config, '--table', 'items', '--from', from, '--topic', target]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /replayed [1-9]\d* events of public\.items/);
+    assert.ok((await topicOffset(target)) >= 1);
+  });
+
   test('a wrong password: one line naming mechanism and broker, never the password, at once', async () => {
     const wrong = 'Wr0ng-pass-4711';
     const t0 = Date.now();
