@@ -178,6 +178,15 @@ describe('Kafka with TLS and SASL (SASL_SSL listener)', () => {
     assert.ok(Date.now() - t0 < 25_000, `took ${Date.now() - t0} ms`);
   });
 
+  test('SASL PLAIN without TLS: a warning; SASL to a listener without it: one clear line', async () => {
+    const r = await runCli(['run', '--source', db.url, '--kafka', '127.0.0.1:9092', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', 'u', '--kafka-sasl-password-file', passwordFile]);
+    assert.notEqual(r.code, 0);
+    const lines = r.stderr.trim().split('\n');
+    assert.match(lines[0]!, /"level":40.*SASL PLAIN without TLS sends the Kafka password in clear/);
+    assert.match(lines.at(-1)!, /^cdc: Kafka at 127\.0\.0\.1:9092 does not expect SASL on this listener/);
+    assert.equal(lines.length, 2, r.stderr);
+  });
+
   describe('bad input: one line, nothing starts', () => {
     const sid = uniqueId('bad');
     const base = () => ['run', '--source', db.url, '--kafka', BROKER, '--source-id', sid];
