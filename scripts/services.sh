@@ -26,6 +26,7 @@ if [ -z "${CDC_SERVICES_LOCKED:-}" ]; then
 fi
 unset CDC_SERVICES_LOCKED
 
+. "$here/services/tls.sh"
 . "$here/services/postgres.sh"
 . "$here/services/mariadb.sh"
 . "$here/services/redis.sh"

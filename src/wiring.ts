@@ -1,5 +1,8 @@
 import { KafkaSink } from '../adapters/kafka/kafka-sink';
-import { KAFKA_DEFAULTS } from '../adapters/kafka/config';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../adapters/kafka/config';
+import { resolveKafkaSecurity } from './config/kafka-security';
+import { withPasswordFile } from './config/url-password';
+import { withSourceTls } from './config/source-tls';
 import { StdoutSink } from '../adapters/stdout/stdout-sink';
 import type { CdcConfig, SourceConfig, TableEntry } from './config/schema';
 import { parseSchedule } from './config/schedule';
@@ -39,8 +42,14 @@ export interface WireOptions {
 }
 
 /** Builds the whole capture service from a validated config: the one place things are wired. */
-export async function wire(config: CdcConfig, logger: Logger, options: WireOptions): Promise<Wired> {
-  if (config.sources.length === 0) throw new ConfigError('no source configured: pass --source <url> or a config file with "sources"');
+export async function wire(given: CdcConfig, logger: Logger, options: WireOptions): Promise<Wired> {
+  if (given.sources.length === 0) throw new ConfigError('no source configured: pass --source <url> or a config file with "sources"');
+  const config = withSecretFiles(given);
+  // Files (CA, keys, password files) are read before anything opens: a bad one starts nothing.
+  const kafkaSecurity = config.sink === 'kafka' ? resolveKafkaSecurity(config.kafka.ssl, config.kafka.sasl) : NO_KAFKA_SECURITY;
+  if (kafkaSecurity.sasl?.mechanism === 'plain' && !kafkaSecurity.tls) {
+    logger.warn({ mechanism: 'PLAIN' }, 'SASL PLAIN without TLS sends the Kafka password in clear: add --kafka-tls or --kafka-ca-file');
+  }
   const databases: SourceDatabase[] = [];
   const catalogs: PollCatalog[] = [];
   let state: RedisState | null = null;
@@ -48,7 +57,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
   const server = config.metrics_port !== undefined ? await metrics.serve(config.metrics_port) : null;
   let sink: Sink | null = null;
   try {
-    sink = buildSink(config, logger);
+    sink = buildSink(config, kafkaSecurity, logger);
     const opened = sink;
     await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
     const jobs: TableJob[] = [];
@@ -119,7 +128,22 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
   }
 }
 
-function buildSink(config: CdcConfig, logger: Logger): Sink {
+/**
+ * Password files read into the URLs and `tls` keys written into them as each database's parameters,
+ * before anything opens: an unreadable file or a setting given twice starts nothing.
+ */
+function withSecretFiles(config: CdcConfig): CdcConfig {
+  return {
+    ...config,
+    sources: config.sources.map((s, i) => ({
+      ...s,
+      url: withSourceTls(withPasswordFile(s.url, s.password_file, `sources.${i}.password_file`), s.tls, `sources.${i}.tls`),
+    })),
+    state: config.state === undefined ? undefined : withPasswordFile(config.state, config.state_password_file, 'state_password_file'),
+  };
+}
+
+function buildSink(config: CdcConfig, security: KafkaSecurity, logger: Logger): Sink {
   const encode = encoderFor(config.format);
   if (config.sink === 'stdout') return new StdoutSink(encode);
   if (!config.kafka.brokers) throw new ConfigError('key "kafka.brokers" is required when sink is "kafka": pass --kafka <host:port,…>');
@@ -127,6 +151,7 @@ function buildSink(config: CdcConfig, logger: Logger): Sink {
     {
       ...KAFKA_DEFAULTS,
       brokers: config.kafka.brokers,
+      security,
       clientId: config.kafka.client_id,
       topicTemplate: config.kafka.topic_template,
       partitions: config.kafka.partitions,

@@ -1,8 +1,33 @@
 export const OVERSIZE_POLICIES = ['stop', 'dead-letter'] as const;
 export type OversizePolicy = (typeof OVERSIZE_POLICIES)[number];
 
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/**
+ * How to reach a secured cluster, already resolved: file contents read, one password chosen.
+ * `tls: null` is plaintext; `sasl: null` is no authentication (SASL over plaintext is allowed,
+ * as Kafka's SASL_PLAINTEXT listeners do, but PLAIN then sends the password in clear).
+ */
+export interface KafkaSecurity {
+  tls: {
+    /** PEM bundle to trust; undefined: Node's built-in public roots. */
+    ca?: string;
+    /** Client certificate and key (mutual TLS); both or neither. */
+    cert?: string;
+    key?: string;
+    keyPassword?: string;
+    /** Off only on request: the certificate chain is always verified, the host name by default. */
+    verifyHostname: boolean;
+  } | null;
+  sasl: { mechanism: SaslMechanism; username: string; password: string } | null;
+}
+
+export const NO_KAFKA_SECURITY: KafkaSecurity = { tls: null, sasl: null };
+
 export interface KafkaSinkConfig {
   brokers: string[];
+  security: KafkaSecurity;
   clientId: string;
   /** `{source_id}` and `{table}` are replaced; default `cdc.{source_id}.{table}`. */
   topicTemplate: string;
@@ -21,6 +46,7 @@ export interface KafkaSinkConfig {
 }
 
 export const KAFKA_DEFAULTS: Omit<KafkaSinkConfig, 'brokers'> = {
+  security: NO_KAFKA_SECURITY,
   clientId: 'cdc',
   topicTemplate: 'cdc.{source_id}.{table}',
   partitions: 1,

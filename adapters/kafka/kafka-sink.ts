@@ -1,17 +1,15 @@
-import kafkajs, { type Admin, type Kafka as KafkaClient, type Message, type Producer } from 'kafkajs';
+import type { Admin, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import type { ChangeEvent } from '../../src/core/change-event';
-import { FatalCaptureError, TransientError } from '../../src/core/errors';
+import { FatalCaptureError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
 import type { EncodedMessage, EventEncoder, Sink } from '../../src/core/sink';
+import { createKafkaClient, explainKafkaError } from './client';
 import type { KafkaSinkConfig } from './config';
 import { TopicCatalog } from './topic-catalog';
 import { topicName } from './topic-name';
 
 /** Bytes a record costs beyond key, value and headers (record and batch framing), with margin. */
 const RECORD_OVERHEAD = 128;
-
-// kafkajs is CommonJS; Node's ESM loader can't see all of its named exports.
-const { Kafka, logLevel: KafkaLogLevel } = kafkajs;
 
 /**
  * Kafka sink on kafkajs: idempotent producer (acks=all, one request in flight per broker, so a
@@ -33,30 +31,31 @@ export class KafkaSink implements Sink {
     private readonly encode: EventEncoder,
     private readonly logger: Logger,
   ) {
-    this.kafka = new Kafka({
+    this.kafka = createKafkaClient({
       clientId: config.clientId,
       brokers: config.brokers,
-      connectionTimeout: config.connectionTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
+      security: config.security,
+      connectionTimeoutMs: config.connectionTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
-      logLevel: KafkaLogLevel.NOTHING,
     });
   }
 
   async open(): Promise<void> {
-    try {
-      await this.connect();
-    } catch (err) {
-      throw new TransientError(`cannot reach Kafka at ${this.config.brokers.join(',')}: ${(err as Error).message}`, { cause: err });
-    }
+    await this.connect();
   }
 
+  /** A refused login or certificate is permanent (explainKafkaError), also on a later reconnect. */
   private async connect(): Promise<void> {
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    this.topics = new TopicCatalog(this.admin, this.config);
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await this.producer.connect();
+    try {
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+      this.topics = new TopicCatalog(this.admin, this.config);
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await this.producer.connect();
+    } catch (err) {
+      throw explainKafkaError(err, this.config.brokers, this.config.security);
+    }
     this.broken = false;
   }
 

@@ -1,7 +1,9 @@
 import { TransientError, UserInputError } from '../../src/core/errors';
+import { redactUrl } from '../../src/logging';
 import type { MysqlDriver } from './driver';
 import { createMysql2Driver, type MysqlConnectOptions } from './mysql2-driver';
 import { stateDatabaseName } from './identifiers';
+import { parseMysqlTls } from './tls';
 
 export interface MysqlServerInfo {
   version: string;
@@ -9,15 +11,9 @@ export interface MysqlServerInfo {
   mariadb: boolean;
 }
 
-/** `mysql://user:secret@host/db` → `mysql://user:***@host/db`: the only form of a URL we ever print. */
+/** `mysql://user:secret@host/db?password=x` → `mysql://user:***@host/db?password=***`: the only form of a URL we ever print. */
 export function redactMysqlUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
+  return redactUrl(url);
 }
 
 /** `mysql://user:pass@host:port/db` (also `mariadb://`); the database is the default and captured schema. */
@@ -28,7 +24,7 @@ export function parseMysqlUrl(url: string): MysqlConnectOptions {
     u = new URL(url);
   } catch {
     // Not echoed: an unparseable string may still contain a password.
-    throw new UserInputError('invalid MySQL URL: expected mysql://user:password@host:port/database');
+    throw new UserInputError('invalid MySQL URL: expected mysql://user[:password]@host[:port]/database');
   }
   if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') {
     throw new UserInputError(`invalid MySQL URL ${shown}: the scheme must be mysql:// or mariadb://`);
@@ -50,8 +46,10 @@ export function parseMysqlUrl(url: string): MysqlConnectOptions {
   if (!stateDatabase || stateDatabase.length > 64 || stateDatabase === database) {
     throw new UserInputError(`invalid MySQL URL ${shown}: cdcDatabase must be 1 to 64 characters and differ from the captured database`);
   }
+  const tls = parseMysqlTls(u.searchParams, shown);
   return {
     ...(binlogServerId !== undefined ? { binlogServerId } : {}),
+    ...(tls ? { tls } : {}),
     host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port: u.port ? Number(u.port) : 3306,
     user: decodeURIComponent(u.username || 'root'),
@@ -93,6 +91,12 @@ function connectError(err: unknown, o: MysqlConnectOptions, shown: string): Erro
       return new UserInputError(`cannot connect to ${shown}: user '${o.user}' may not use database '${o.database}'`, { cause: err });
     case 'ER_BAD_DB_ERROR':
       return new UserInputError(`cannot connect to ${shown}: database '${o.database}' does not exist`, { cause: err });
+    // A certificate that is not trusted, or a server without TLS, does not change by retrying.
+    case 'HANDSHAKE_SSL_ERROR':
+    case 'HANDSHAKE_NO_SSL_SUPPORT': {
+      const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      return new UserInputError(`TLS to MySQL at ${where} failed: ${detail} (check ssl-ca and ssl-mode in the URL)`, { cause: err });
+    }
     default: {
       const detail = err instanceof Error ? err.message.split('\n')[0]! : String(err);
       return new TransientError(`cannot reach MySQL at ${where} (${code || detail})`, { cause: err });

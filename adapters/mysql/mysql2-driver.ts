@@ -14,6 +14,29 @@ export interface MysqlConnectOptions {
   poolSize: number;
   /** The replica server_id the binlog reader announces (URL ?binlogServerId=); random when unset. */
   binlogServerId?: number;
+  /** TLS from the URL's ssl-mode/ssl-ca/… (tls.ts); absent: plaintext. Pool and binlog both use it. */
+  tls?: MysqlTls;
+}
+
+export interface MysqlTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** VERIFY_CA and VERIFY_IDENTITY: the chain must lead to `ca` (or the public roots). */
+  verifyCa: boolean;
+  /** VERIFY_IDENTITY: the host name must match the certificate too. */
+  verifyIdentity: boolean;
+}
+
+/** mysql2's `ssl` option (also what @vlasky/zongji hands to mysql2 for the binlog connection). */
+export function mysql2Ssl(tls: MysqlTls | undefined): mysql.SslOptions | undefined {
+  if (!tls) return undefined;
+  return {
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert, key: tls.key } : {}),
+    rejectUnauthorized: tls.verifyCa,
+    verifyIdentity: tls.verifyIdentity,
+  };
 }
 
 /**
@@ -45,6 +68,7 @@ function clientOptions(o: MysqlConnectOptions, database: string): mysql.Connecti
     multipleStatements: false,
     connectTimeout: 10_000,
     enableKeepAlive: true,
+    ...(o.tls ? { ssl: mysql2Ssl(o.tls) } : {}),
   };
 }
 

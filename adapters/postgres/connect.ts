@@ -3,6 +3,7 @@ import { redactUrl } from '../../src/logging';
 import type { PgDriver } from './driver';
 import { isTransientPgError, oneLine, pgErrorCode } from './errors';
 import { poolDriver } from './pool-driver';
+import { pgConnectionConfig } from './tls';
 
 /**
  * Opens a pool for a `postgres://` URL and proves it works with one query, so a wrong password or
@@ -11,12 +12,7 @@ import { poolDriver } from './pool-driver';
  */
 export async function connectPool(url: string): Promise<{ driver: PgDriver; databaseName: string; defaultSchema: string }> {
   const where = redactUrl(url);
-  try {
-    new URL(url);
-  } catch {
-    throw new UserInputError(`invalid PostgreSQL URL ${JSON.stringify(where)}: expected postgres://user[:password]@host[:port]/database`);
-  }
-  const driver = poolDriver({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  const driver = poolDriver({ ...pgConnectionConfig(url), connectionTimeoutMillis: 10_000 });
   try {
     const { rows } = await driver.query<{ db: string; schema: string | null }>('SELECT current_database() AS db, current_schema() AS schema');
     return { driver, databaseName: rows[0]!.db, defaultSchema: rows[0]!.schema ?? 'public' };

@@ -2,10 +2,14 @@
 # password. Binlog capture needs log_bin, binlog_format=ROW,
 # binlog_row_image=FULL and a server_id; those are read only at server start,
 # so the server is restarted only when SHOW VARIABLES says one is wrong.
+# TLS (ssl_cert/ssl_key/ssl_ca from the test CA, tls.sh) is also read only at
+# start; it joins the same single restart. Plain connections keep working.
 
 MARIADB_MARKER="# cdc: binlog settings for log-based capture (added by scripts/services.sh)"
 MARIADB_CNF=/etc/mysql/my.cnf
 MARIADB_LOG=/var/log/mysql/error.log
+MARIADB_TLS_MARKER="# cdc: TLS with the test CA (added by scripts/services.sh)"
+MARIADB_TLS_DIR=/etc/mysql/cdc-tls
 
 my_client() { if command -v mariadb >/dev/null 2>&1; then echo mariadb; else echo mysql; fi; }
 my_admin() { if command -v mariadb-admin >/dev/null 2>&1; then echo mariadb-admin; else echo mysqladmin; fi; }
@@ -50,24 +54,43 @@ my_wrong_settings() {
       $1 == "server_id" && $2 == "0" { print "server_id=0" }'
 }
 
-# Writes the marked block once: into the last !includedir when my.cnf has one
-# (Debian's stock layout; the last file read wins), else appended to my.cnf.
-my_write_binlog_block() {
-  local cnf dir target
+# my_write_block MARKER FILE BODY: writes the marked block once, into the last
+# !includedir when my.cnf has one (Debian's stock layout; the last file read
+# wins) as FILE, else appended to my.cnf.
+my_write_block() {
+  local marker="$1" file="$2" body="$3" cnf dir target
   cnf="$(readlink -f "$MARIADB_CNF")"
   [ -f "$cnf" ] || die "mariadb: $MARIADB_CNF not found"
   dir="$(awk '$1 == "!includedir" { d = $2 } END { print d }' "$cnf")"
-  if as_root grep -rqsF "$MARIADB_MARKER" "$cnf" ${dir:+"$dir"}; then
+  if as_root grep -rqsF "$marker" "$cnf" ${dir:+"$dir"}; then
     return 0
   fi
   if [ -n "$dir" ]; then
-    target="${dir%/}/99-cdc-binlog.cnf"
+    target="${dir%/}/$file"
   else
     target="$cnf"
   fi
-  printf '%s\n[mysqld]\nserver_id = 1\nlog_bin = mariadb-bin\nbinlog_format = ROW\nbinlog_row_image = FULL\n' \
-    "$MARIADB_MARKER" | as_root tee -a "$target" >/dev/null || die "mariadb: cannot write $target"
-  echo "mariadb: added binlog settings to $target"
+  printf '%s\n[mysqld]\n%s\n' "$marker" "$body" | as_root tee -a "$target" >/dev/null || die "mariadb: cannot write $target"
+  echo "mariadb: added settings to $target"
+}
+
+my_write_binlog_block() {
+  my_write_block "$MARIADB_MARKER" 99-cdc-binlog.cnf \
+    "$(printf 'server_id = 1\nlog_bin = mariadb-bin\nbinlog_format = ROW\nbinlog_row_image = FULL')"
+}
+
+my_write_tls_block() {
+  my_write_block "$MARIADB_TLS_MARKER" 99-cdc-tls.cnf \
+    "$(printf 'ssl_ca = %s/ca.pem\nssl_cert = %s/server.pem\nssl_key = %s/server.key' \
+      "$MARIADB_TLS_DIR" "$MARIADB_TLS_DIR" "$MARIADB_TLS_DIR")"
+}
+
+# Prints what is wrong with TLS, nothing when the server uses the test CA's certificate.
+my_tls_wrong() {
+  my_sql "show variables where variable_name in ('have_ssl', 'ssl_cert')" |
+    awk -F'\t' -v d="$MARIADB_TLS_DIR" '
+      $1 == "have_ssl" && $2 != "YES" { print "have_ssl=" $2 }
+      $1 == "ssl_cert" && $2 != d "/server.pem" { print "ssl_cert" }'
 }
 
 # Tests connect as root with no password over TCP; Debian's root@localhost uses
@@ -96,19 +119,29 @@ ensure_mariadb() {
     [ "$action" = "installed" ] || action="started"
   fi
 
-  local wrong
+  ensure_test_ca
+  local wrong tls_wrong tls_changed
+  tls_changed="$(tls_copy_for mysql "$MARIADB_TLS_DIR")"
   wrong="$(my_wrong_settings)" || die "mariadb: cannot read SHOW VARIABLES"
-  if [ -n "$wrong" ]; then
-    my_write_binlog_block
+  tls_wrong="$(my_tls_wrong)" || die "mariadb: cannot read SHOW VARIABLES"
+  if [ -n "$wrong$tls_wrong" ]; then
+    [ -z "$wrong" ] || my_write_binlog_block
+    [ -z "$tls_wrong" ] || my_write_tls_block
     mariadbd --print-defaults 2>/dev/null | tr '_' '-' | grep -q -- '--binlog-format=ROW' \
       || die "mariadb: binlog settings written but mariadbd --print-defaults does not show them"
+    mariadbd --print-defaults 2>/dev/null | tr '_' '-' | grep -qF -- "--ssl-cert=$MARIADB_TLS_DIR/server.pem" \
+      || die "mariadb: TLS settings written but mariadbd --print-defaults does not show them"
     my_stop
     my_start
-    action="restarted for $(paste -sd, <<<"$wrong")"
-    wrong="$(my_wrong_settings)"
+    action="restarted for $(printf '%s\n%s\n' "$wrong" "$tls_wrong" | grep . | paste -sd,)"
+    wrong="$(my_wrong_settings)$(my_tls_wrong)"
     [ -z "$wrong" ] || die "mariadb: still wrong after restart: $wrong"
+  elif [ -n "$tls_changed" ]; then
+    # New certificate files at the same paths: reloaded without a restart.
+    my_sql "flush ssl" >/dev/null || die "mariadb: FLUSH SSL failed after the certificates changed"
+    action="reloaded its certificates"
   fi
 
   my_ensure_root_tcp
-  echo "mariadb: ok, $action (127.0.0.1:3306, log_bin=ON binlog_format=ROW binlog_row_image=FULL) $(since "$t0")"
+  echo "mariadb: ok, $action (127.0.0.1:3306, log_bin=ON binlog_format=ROW binlog_row_image=FULL, TLS) $(since "$t0")"
 }

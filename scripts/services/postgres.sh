@@ -2,6 +2,8 @@
 # trust auth for user postgres. Logical decoding needs wal_level=logical, which
 # only takes effect after a restart, so a restart happens only when a value is
 # actually wrong: other test runs may be using the cluster.
+# TLS is on with a certificate from the test CA (tls.sh), for the sslmode tests;
+# ssl can be switched on with a reload, and plain connections keep working.
 
 PG_VERSION=15
 PG_CLUSTER=main
@@ -60,6 +62,31 @@ pg_ensure_trust() {
   wait_until 10 pg_tcp "select 1" || die "postgres: TCP login as postgres without password still fails after editing $hba"
 }
 
+PG_TLS_DIR=/var/lib/postgresql/cdc-tls
+
+pg_tls_wrong() {
+  pg_sql "select name, setting from pg_settings where name in ('ssl', 'ssl_cert_file', 'ssl_key_file')" |
+    awk -F'|' -v d="$PG_TLS_DIR" '
+      $1 == "ssl" && $2 != "on" { print "ssl" }
+      $1 == "ssl_cert_file" && $2 != d "/server.pem" { print "ssl_cert_file" }
+      $1 == "ssl_key_file" && $2 != d "/server.key" { print "ssl_key_file" }'
+}
+
+pg_ensure_tls() {
+  local changed wrong
+  changed="$(tls_copy_for postgres "$PG_TLS_DIR")"
+  wrong="$(pg_tls_wrong)" || die "postgres: cannot read the ssl settings"
+  [ -z "$changed$wrong" ] && return 0
+  pg_sql "alter system set ssl_cert_file = '$PG_TLS_DIR/server.pem'" >/dev/null \
+    && pg_sql "alter system set ssl_key_file = '$PG_TLS_DIR/server.key'" >/dev/null \
+    && pg_sql "alter system set ssl = 'on'" >/dev/null \
+    && pg_sql "select pg_reload_conf()" >/dev/null || die "postgres: could not turn on ssl"
+  # A reload that cannot load the key keeps the old settings and only logs it.
+  wait_until 10 bash -c "[ \"\$(PGCONNECT_TIMEOUT=3 PGSSLMODE=require psql -X -w -h 127.0.0.1 -p $PG_PORT -U postgres -d postgres -Atc 'select ssl from pg_stat_ssl where pid = pg_backend_pid()' 2>/dev/null)\" = t ]" \
+    || { log_tail "/var/log/postgresql/postgresql-$PG_VERSION-$PG_CLUSTER.log"; die "postgres: ssl still off after reload"; }
+  echo "postgres: ssl on with the test CA's certificate (reloaded)"
+}
+
 ensure_postgres() {
   local t0 action="running"
   t0="$(now)"
@@ -93,5 +120,7 @@ ensure_postgres() {
   fi
 
   pg_ensure_trust
-  echo "postgres: ok, $action ($PG_VERSION/$PG_CLUSTER on 127.0.0.1:$PG_PORT, wal_level=logical) $(since "$t0")"
+  ensure_test_ca
+  pg_ensure_tls
+  echo "postgres: ok, $action ($PG_VERSION/$PG_CLUSTER on 127.0.0.1:$PG_PORT, wal_level=logical, ssl=on) $(since "$t0")"
 }

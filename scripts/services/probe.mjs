@@ -3,9 +3,13 @@
 // it has caught up with its own metadata log, and a mongo server that speaks
 // an unsupported wire version accepts TCP too.
 //
-// usage: node probe.mjs kafka|mongo TIMEOUT_SECONDS [PID] [--change-stream]
+// usage: node probe.mjs kafka|kafka-secure|mongo TIMEOUT_SECONDS [PID] [--change-stream]
 // Exit 0 when the service answers; 1 on timeout; 2 when PID died; 3 on an
-// error that retrying cannot fix. The last error goes to stderr on one line.
+// error that retrying cannot fix; 4 when the secure listener refuses the SCRAM
+// login (its users are missing). The last error goes to stderr on one line.
+// kafka-secure reads CDC_PROBE_CA, CDC_PROBE_USER, CDC_PROBE_PASSWORD_FILE and
+// CDC_PROBE_PORT (scripts/services/kafka/secure.sh sets them).
+import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import mongodb from 'mongodb';
 
@@ -15,11 +19,30 @@ const checkChangeStream = rest.includes('--change-stream');
 const deadline = Date.now() + Number(timeoutArg ?? 10) * 1000;
 
 class Fatal extends Error {}
+class LoginRefused extends Fatal {}
 
-async function kafkaAnswers() {
+async function kafkaSecureAnswers() {
+  const env = process.env;
+  try {
+    await kafkaAnswers([`127.0.0.1:${env.CDC_PROBE_PORT}`], {
+      ssl: { ca: [readFileSync(env.CDC_PROBE_CA, 'utf8')] },
+      sasl: {
+        mechanism: 'scram-sha-512',
+        username: env.CDC_PROBE_USER,
+        password: readFileSync(env.CDC_PROBE_PASSWORD_FILE, 'utf8').trim(),
+      },
+    });
+  } catch (err) {
+    if (err?.name === 'KafkaJSSASLAuthenticationError') throw new LoginRefused(err.message);
+    throw err;
+  }
+}
+
+async function kafkaAnswers(brokers = ['127.0.0.1:9092'], security = {}) {
   const kafka = new kafkajs.Kafka({
+    ...security,
     clientId: 'cdc-services-probe',
-    brokers: ['127.0.0.1:9092'],
+    brokers,
     logLevel: kafkajs.logLevel.NOTHING,
     connectionTimeout: 2000,
     requestTimeout: 5000,
@@ -83,9 +106,9 @@ function alive(p) {
   }
 }
 
-const check = { kafka: kafkaAnswers, mongo: mongoAnswers }[service];
+const check = { kafka: () => kafkaAnswers(), 'kafka-secure': kafkaSecureAnswers, mongo: mongoAnswers }[service];
 if (!check) {
-  console.error(`probe: unknown service ${service}; expected kafka or mongo`);
+  console.error(`probe: unknown service ${service}; expected kafka, kafka-secure or mongo`);
   process.exit(3);
 }
 
@@ -98,7 +121,7 @@ for (;;) {
     lastError = String(err?.message ?? err).replace(/\s+/g, ' ');
     if (err instanceof Fatal) {
       console.error(lastError);
-      process.exit(3);
+      process.exit(err instanceof LoginRefused ? 4 : 3);
     }
   }
   if (pid && !alive(pid)) {

@@ -4,6 +4,8 @@ import { FORMATS } from '../format';
 import { parseSchedule } from './schedule';
 import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
 import { tableTransformShape } from '../transform/schema';
+import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security';
+import { sourceTlsSchema } from './source-tls';
 
 export const SINKS = ['kafka', 'stdout'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -28,6 +30,10 @@ const tableEntry = z.union([z.string().min(1), z.object({ name: z.string().min(1
 const source = z
   .object({
     url: z.string().min(1),
+    /** The URL user's password from a file (container secrets); the URL then carries none. */
+    password_file: z.string().min(1).optional(),
+    /** TLS to the database, as an alternative to the URL's own parameters (src/config/source-tls.ts). */
+    tls: sourceTlsSchema.optional(),
     id: z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"')
@@ -49,6 +55,8 @@ export const configSchema = z
         partitions: z.number().int().min(1).default(1),
         replication_factor: z.number().int().min(1).default(1),
         on_oversize: z.enum(OVERSIZE_POLICIES).default('stop'),
+        ssl: kafkaSslSchema.optional(),
+        sasl: kafkaSaslSchema.optional(),
       })
       .strict()
       .default({ client_id: 'cdc', topic_template: 'cdc.{source_id}.{table}', partitions: 1, replication_factor: 1, on_oversize: 'stop' }),
@@ -64,6 +72,7 @@ export const configSchema = z
     sources: z.array(source).default([]),
     /** State store for polled tables (docs/polling.md); without it only trigger/log capture runs. */
     state: z.string().regex(/^rediss?:\/\//i, 'expected redis://host:port/db or rediss://…').optional(),
+    state_password_file: z.string().min(1).optional(),
     log_level: z.enum(LOG_LEVELS).default('info'),
     metrics_port: z.number().int().min(0).max(65535).optional(),
     shutdown_timeout_ms: z.number().int().min(0).default(10_000),

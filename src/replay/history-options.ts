@@ -1,4 +1,4 @@
-import { KAFKA_DEFAULTS } from '../../adapters/kafka/config';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../../adapters/kafka/config';
 import { UserInputError } from '../core/errors';
 import { FORMATS, type Format } from '../format';
 import type { RunSettings } from './history-config';
@@ -14,6 +14,8 @@ export interface HistoryReplayRequest {
   sourceId: string | null;
   topicTemplate: string;
   brokers: string[];
+  /** TLS/SASL from the --kafka-* flags over --config's kafka.ssl/kafka.sasl, files already read. */
+  security: KafkaSecurity;
   targetTopic: string;
   window: TimeWindow;
   toIsNow: boolean;
@@ -25,7 +27,12 @@ export interface HistoryReplayRequest {
 }
 
 /** Flags → request, or one UserInputError naming the flag. `nowMs` fixes a window without --to. */
-export function resolveHistoryReplayRequest(f: ReplayFlags, nowMs: number, run: RunSettings | null = null): HistoryReplayRequest {
+export function resolveHistoryReplayRequest(
+  f: ReplayFlags,
+  nowMs: number,
+  run: RunSettings | null = null,
+  security: KafkaSecurity = NO_KAFKA_SECURITY,
+): HistoryReplayRequest {
   if (f.fromTopic) throw new UserInputError('--from-topic reads Kafka; --from-history reads the database: give one of them');
   if (!f.source) throw new UserInputError('--from-history needs --source <url> (or CDC_SOURCE_URL): the database that keeps the history');
   if (!f.table) throw new UserInputError('--from-history needs --table <table>');
@@ -48,6 +55,7 @@ export function resolveHistoryReplayRequest(f: ReplayFlags, nowMs: number, run: 
     sourceId: f.sourceId ?? run?.sourceId ?? null,
     topicTemplate: f.topicTemplate ?? run?.topicTemplate ?? KAFKA_DEFAULTS.topicTemplate,
     brokers,
+    security,
     targetTopic: f.topic,
     window: makeWindow(from, to),
     toIsNow: !f.to,

@@ -56,7 +56,7 @@ export async function replayFromHistory(req: HistoryReplayRequest, logger: Logge
     }
 
     const sink = new KafkaSink(
-      { ...KAFKA_DEFAULTS, brokers: req.brokers, clientId: 'cdc-replay', topicTemplate: req.targetTopic, partitions: req.partitions },
+      { ...KAFKA_DEFAULTS, brokers: req.brokers, security: req.security, clientId: 'cdc-replay', topicTemplate: req.targetTopic, partitions: req.partitions },
       encoderFor(req.format),
       logger.child({ component: 'kafka' }),
     );

@@ -1,5 +1,5 @@
 import { topicName } from '../../adapters/kafka/topic-name';
-import { KAFKA_DEFAULTS } from '../../adapters/kafka/config';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../../adapters/kafka/config';
 import { UserInputError } from '../core/errors';
 import { instantFromMillis, makeWindow, parseInstantFlag, type TimeWindow } from './window';
 
@@ -26,6 +26,8 @@ export interface ReplayFlags {
 /** A validated replay request; everything here was checked before any connection is made. */
 export interface ReplayRequest {
   brokers: string[];
+  /** TLS/SASL, resolved from the --kafka-* flags (files read) before anything connects. */
+  security: KafkaSecurity;
   sourceTopic: string;
   targetTopic: string;
   window: TimeWindow;
@@ -42,7 +44,7 @@ const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
  * Turns flags into a request, or one UserInputError naming the flag. `nowMs` is read once by the
  * caller so that a replay without --to has a fixed end and terminates.
  */
-export function resolveReplayRequest(f: ReplayFlags, nowMs: number): ReplayRequest {
+export function resolveReplayRequest(f: ReplayFlags, nowMs: number, security: KafkaSecurity = NO_KAFKA_SECURITY): ReplayRequest {
   const brokers = (f.kafka ?? '').split(',').map((b) => b.trim()).filter(Boolean);
   if (brokers.length === 0) throw new UserInputError('missing --kafka <host:port,…> (or CDC_KAFKA_BROKERS)');
 
@@ -58,6 +60,7 @@ export function resolveReplayRequest(f: ReplayFlags, nowMs: number): ReplayReque
   const to = f.to ? parseInstantFlag('--to', f.to) : instantFromMillis(nowMs);
   return {
     brokers,
+    security,
     sourceTopic,
     targetTopic: f.topic,
     window: makeWindow(from, to),

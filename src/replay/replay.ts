@@ -1,4 +1,5 @@
-import kafkajs, { type Admin, type KafkaMessage } from 'kafkajs';
+import type { Admin, KafkaMessage } from 'kafkajs';
+import { createKafkaClient, explainKafkaError } from '../../adapters/kafka/client';
 import { TopicCatalog } from '../../adapters/kafka/topic-catalog';
 import { KAFKA_DEFAULTS } from '../../adapters/kafka/config';
 import { UserInputError } from '../core/errors';
@@ -8,9 +9,6 @@ import { readRanges, type PartitionRange } from './kafka-reader';
 import { copyMessages, type TargetTopic } from './kafka-writer';
 import type { ReplayRequest } from './options';
 import { eventInstant, inWindow, toMillis } from './window';
-
-// kafkajs is CommonJS; Node's ESM loader can't see all of its named exports.
-const { Kafka, logLevel } = kafkajs;
 
 export interface ReplayResult {
   scanned: number;
@@ -33,17 +31,16 @@ const PROGRESS_EVERY_MS = 2_000;
  * bound (a backlog can be produced hours after it happened).
  */
 export async function replay(req: ReplayRequest, logger: Logger): Promise<ReplayResult> {
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
     clientId: 'cdc-replay',
     brokers: req.brokers,
-    connectionTimeout: KAFKA_DEFAULTS.connectionTimeoutMs,
-    requestTimeout: KAFKA_DEFAULTS.requestTimeoutMs,
+    security: req.security,
+    connectionTimeoutMs: KAFKA_DEFAULTS.connectionTimeoutMs,
+    requestTimeoutMs: KAFKA_DEFAULTS.requestTimeoutMs,
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
-    logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();
-  const where = `cannot reach Kafka at ${req.brokers.join(',')}`;
-  await retryUntil(where, () => admin.connect(), req.connectTimeoutMs);
+  await retryUntil('replay', () => admin.connect().catch((err) => Promise.reject(explainKafkaError(err, req.brokers, req.security))), req.connectTimeoutMs);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   try {
     const { ranges, partitions, replicas, truncated } = await planRanges(admin, req);

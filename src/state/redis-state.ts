@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { SequenceStore } from '../core/checkpoint-store';
 import { TransientError, UserInputError } from '../core/errors';
 import { redactUrl } from '../logging';
@@ -33,20 +34,28 @@ export class RedisState {
     if (!/^rediss?:\/\//i.test(url)) {
       throw new UserInputError(`invalid state store URL ${JSON.stringify(redactUrl(url))}: expected redis://host:port/db or rediss://…`);
     }
-    const redis = new Redis(url, {
+    const { url: bare, tls } = redisTls(url);
+    const redis = new Redis(bare, {
+      ...(tls ? { tls } : {}),
       lazyConnect: true,
       connectTimeout: 5_000,
       maxRetriesPerRequest: options.service ? 3 : 1,
       retryStrategy: options.service ? (n) => Math.min(100 * 2 ** n, 5_000) : (n) => (n > 2 ? null : 200),
     });
     // Connection errors surface through the commands that fail; the event must not crash the process.
-    redis.on('error', () => undefined);
+    // The last one is also the real cause when connect() only reports "Connection is closed".
+    let lastError: Error | null = null;
+    redis.on('error', (err: Error) => (lastError = err));
     try {
       await redis.connect();
       await redis.ping();
     } catch (err) {
       redis.disconnect();
-      throw new TransientError(`cannot connect to the state store at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+      const cause = (lastError as Error | null) ?? (err as Error);
+      const message = `cannot connect to the state store at ${redactUrl(url)}: ${cause.message}`;
+      // A refused login or certificate does not change by retrying.
+      if (/WRONGPASS|NOAUTH|NOPERM|certificate|self.signed/i.test(cause.message)) throw new UserInputError(message, { cause });
+      throw new TransientError(message, { cause: err });
     }
     return new RedisState(redis, url);
   }
@@ -88,4 +97,36 @@ export interface SourceKeys {
   pollTables: string;
   table(table: string, part: TablePart): string;
   sequence(table: string): string;
+}
+
+/**
+ * `rediss://` is TLS with Node's public roots; `?cacert=<file>` (redis-cli's name) trusts a PEM CA
+ * bundle instead, and `?cert=`/`?key=` add a client certificate. The parameters are removed before
+ * ioredis sees the URL (it would take them for options). User and password stay in the URL:
+ * `rediss://cdc:<pw>@host:6380/0` for an ACL user, `redis://:<pw>@host/0` for requirepass.
+ */
+export function redisTls(url: string): { url: string; tls: RedisOptions['tls'] | undefined } {
+  const u = new URL(url);
+  const p = u.searchParams;
+  const files = ['cacert', 'cert', 'key'].filter((k) => p.has(k));
+  if (u.protocol !== 'rediss:') {
+    if (files.length > 0) throw new UserInputError(`invalid state store URL ${JSON.stringify(redactUrl(url))}: ${files[0]}= needs TLS: write rediss://`);
+    return { url, tls: undefined };
+  }
+  const read = (k: string) => {
+    try {
+      return readFileSync(p.get(k)!, 'utf8');
+    } catch (err) {
+      throw new UserInputError(`invalid state store URL ${JSON.stringify(redactUrl(url))}: ${k}: cannot read ${p.get(k)}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  };
+  if (p.has('cert') !== p.has('key')) throw new UserInputError(`invalid state store URL ${JSON.stringify(redactUrl(url))}: cert and key go together`);
+  const tls: NonNullable<RedisOptions['tls']> = {};
+  if (p.has('cacert')) tls.ca = read('cacert');
+  if (p.has('cert')) {
+    tls.cert = read('cert');
+    tls.key = read('key');
+  }
+  for (const k of files) p.delete(k);
+  return { url: u.toString(), tls };
 }

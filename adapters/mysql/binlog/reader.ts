@@ -1,5 +1,5 @@
 import ZongJi, { type AnyBinlogEvent, type ZongJiOptions } from '@vlasky/zongji';
-import type { MysqlConnectOptions } from '../mysql2-driver';
+import { mysql2Ssl, type MysqlConnectOptions } from '../mysql2-driver';
 import type { BinlogCoord } from './position';
 import { TransactionAssembler, type AssemblerOutput, type BinlogInput, type RawChange } from './transactions';
 
@@ -66,6 +66,7 @@ export class BinlogReader {
       bigNumberStrings: true,
       connectTimeout: 10_000,
       enableKeepAlive: true,
+      ...(this.connection.tls ? { ssl: mysql2Ssl(this.connection.tls) } : {}),
     });
     const assembler = new TransactionAssembler(from, this.events);
     this.zongji = zongji;

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import { pgConnectionConfig } from '../tls';
 import { formatLsn, parseLsn } from './lsn';
 
 /**
@@ -62,7 +63,7 @@ export interface StreamTarget {
 /** Starts streaming; resolves once the server accepted START_REPLICATION, rejects if it refused. */
 export async function startStream(target: StreamTarget, handlers: StreamHandlers): Promise<ReplicationStream> {
   const service = new LogicalReplicationService(
-    { connectionString: target.url, application_name: `cdc-wal ${target.slot}`, options: SESSION_OPTIONS, keepAlive: true },
+    { ...pgConnectionConfig(target.url), application_name: `cdc-wal ${target.slot}`, options: SESSION_OPTIONS, keepAlive: true },
     { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
   );
   const plugin = new RawTextPgoutput({ protoVersion: 1, publicationNames: [target.publication], messages: true });
@@ -114,7 +115,7 @@ export interface CreatedSlot {
  * importable until the connection runs another command or closes (`release`).
  */
 export async function createSlotExportingSnapshot(url: string, slot: string): Promise<CreatedSlot> {
-  const client = new pg.Client({ connectionString: url, replication: 'database', application_name: 'cdc-upgrade' } as pg.ClientConfig);
+  const client = new pg.Client({ ...pgConnectionConfig(url), replication: 'database', application_name: 'cdc-upgrade' } as pg.ClientConfig);
   client.on('error', () => undefined);
   await client.connect();
   try {

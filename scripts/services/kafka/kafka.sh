@@ -1,8 +1,11 @@
 # Apache Kafka 3.9, KRaft, one node acting as broker and controller, run from
-# Maven Central jars: PLAINTEXT on 127.0.0.1:9092, controller on 127.0.0.1:9093.
+# Maven Central jars: PLAINTEXT on 127.0.0.1:9092, controller on 127.0.0.1:9093,
+# and SASL_SSL on 127.0.0.1:9094 (see secure.sh) for the secured-cluster tests.
 # Everything it writes (jars, config, data, logs) is under $CDC_CACHE_DIR/kafka.
 
 KAFKA_DIR="$CDC_CACHE_DIR/kafka"
+# shellcheck source-path=SCRIPTDIR
+. "$SERVICES_DIR/kafka/secure.sh"
 KAFKA_MARKER="kafka.Kafka"
 KAFKA_START_TIMEOUT="${CDC_KAFKA_START_TIMEOUT:-90}"
 KAFKA_JVM_OPTS=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true)
@@ -70,14 +73,21 @@ ensure_kafka() {
   t0="$(now)"
   fetch_jars "$SERVICES_DIR/kafka/pom.xml" "$KAFKA_DIR/libs"
   kafka_write_config
+  kafka_secure_config
   fp="$(kafka_fingerprint)"
 
   if pid="$(jvm_pid kafka "$KAFKA_MARKER")"; then
     if ! jvm_fingerprint_matches kafka "$fp"; then
       echo "kafka: configuration or jars changed, restarting pid $pid"
       jvm_stop kafka "$KAFKA_MARKER" 60
+    elif ! kafka_secure_running "$pid"; then
+      # Started by a copy of this script from before the SASL_SSL listener (another
+      # checkout sharing the cache dir), or with other certificates: restart once.
+      echo "kafka: pid $pid lacks the current SASL_SSL listener on 127.0.0.1:$KAFKA_SECURE_PORT, restarting it"
+      jvm_stop kafka "$KAFKA_MARKER" 60
     elif probe kafka 15 "$pid" 2>/dev/null; then
-      echo "kafka: ok, running (pid $pid, 127.0.0.1:9092) $(since "$t0")"
+      kafka_secure_users
+      echo "kafka: ok, running (pid $pid, 127.0.0.1:9092, SASL_SSL 127.0.0.1:$KAFKA_SECURE_PORT) $(since "$t0")"
       return 0
     else
       echo "kafka: pid $pid is not answering, restarting it"
@@ -90,10 +100,12 @@ ensure_kafka() {
     return 0
   fi
   port_open 9093 && die "kafka: controller port 127.0.0.1:9093 is already in use"
+  port_open "$KAFKA_SECURE_PORT" && die "kafka: SASL_SSL port 127.0.0.1:$KAFKA_SECURE_PORT is already in use"
 
   require_java_tools
   kafka_format
-  jvm_start kafka "$fp" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
+  jvm_start kafka "$fp" "${KAFKA_JAVA[@]}" "${KAFKA_SECURE_JVM[@]}" kafka.Kafka "$KAFKA_DIR/server.properties" \
+    "${KAFKA_SECURE_OVERRIDES[@]}"
   pid="$(cat "$KAFKA_DIR/run.pid")"
   local err
   if ! err="$(probe kafka "$KAFKA_START_TIMEOUT" "$pid" 2>&1)"; then
@@ -103,7 +115,8 @@ ensure_kafka() {
     jvm_stop kafka "$KAFKA_MARKER" 10
     die "kafka: broker not usable after start (limit ${KAFKA_START_TIMEOUT}s): $err (logs in $KAFKA_DIR/logs)"
   fi
-  echo "kafka: ok, started (pid $pid, 127.0.0.1:9092) $(since "$t0")"
+  kafka_secure_users
+  echo "kafka: ok, started (pid $pid, 127.0.0.1:9092, SASL_SSL 127.0.0.1:$KAFKA_SECURE_PORT) $(since "$t0")"
 }
 
 stop_kafka() {

@@ -6,14 +6,18 @@ import { UserInputError } from '../../core/errors';
 import { createLogger } from '../../logging';
 import { qualifiedName } from '../../core/table-ref';
 import { RedisState } from '../../state/redis-state';
-import { parseIntFlag, parseTables, requireSource, sourceOption, tableOption } from '../options';
+import { withPasswordFile } from '../../config/url-password';
+import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
 
 export const stateOption = () =>
   new Option('--state <url>', 'state store for polled tables: redis://host:port/db').env('CDC_STATE_URL');
 
-export function requireState(url: string | undefined): string {
+export const statePasswordFileOption = () =>
+  new Option('--state-password-file <file>', "file holding the state store's password (instead of one in the URL)").env('CDC_STATE_PASSWORD_FILE');
+
+export function requireState(url: string | undefined, passwordFile?: string): string {
   if (!url) throw new UserInputError('missing --state <redis://host:port/db> (or CDC_STATE_URL): polling keeps its state outside the source');
-  return url;
+  return withPasswordFile(url, passwordFile, '--state-password-file');
 }
 
 interface InstallFlags {
@@ -30,9 +34,9 @@ interface InstallFlags {
 }
 
 /** Opens the state store and the poll catalog of the source, runs `fn`, closes both. */
-async function withCatalog<T>(flags: { source?: string; state?: string }, fn: (c: PollCatalog) => Promise<T>): Promise<T> {
-  const source = requireSource(flags.source);
-  const state = await RedisState.connect(requireState(flags.state), { service: false });
+async function withCatalog<T>(flags: { source?: string; sourcePasswordFile?: string; state?: string; statePasswordFile?: string }, fn: (c: PollCatalog) => Promise<T>): Promise<T> {
+  const source = requireSource(flags.source, flags.sourcePasswordFile);
+  const state = await RedisState.connect(requireState(flags.state, flags.statePasswordFile), { service: false });
   try {
     const { PollCatalog } = await import('../../../adapters/poll');
     const catalog = await PollCatalog.open(source, state);
@@ -47,8 +51,8 @@ async function withCatalog<T>(flags: { source?: string; state?: string }, fn: (c
 }
 
 /** Poll rows for `cdc status --state`, and whether the source also has trigger capture to report. */
-export async function pollStatuses(source: string, state: string): Promise<{ rows: TableStatus[]; hasTriggerCatalog: boolean }> {
-  return withCatalog({ source, state }, async (catalog) => {
+export async function pollStatuses(source: string, state: string, statePasswordFile?: string): Promise<{ rows: TableStatus[]; hasTriggerCatalog: boolean }> {
+  return withCatalog({ source, state, statePasswordFile }, async (catalog) => {
     const rows = await catalog.status(createLogger('warn'));
     return { rows, hasTriggerCatalog: await catalog.dialect.hasTriggerCatalog() };
   });
@@ -60,7 +64,9 @@ export function registerPoll(program: Command): void {
     .command('install-poll')
     .description('register tables for polling capture on (column, primary key); installs nothing on the source')
     .addOption(sourceOption())
+    .addOption(sourcePasswordFileOption())
     .addOption(stateOption())
+    .addOption(statePasswordFileOption())
     .addOption(tableOption(true))
     .addOption(new Option('--column <column>', 'change-stamp column the application sets on every write').makeOptionMandatory().env('CDC_POLL_COLUMN'))
     .addOption(
@@ -96,9 +102,11 @@ export function registerPoll(program: Command): void {
     .command('uninstall-poll')
     .description("forget a polled table's registration, checkpoint and known keys (the source is untouched)")
     .addOption(sourceOption())
+    .addOption(sourcePasswordFileOption())
     .addOption(stateOption())
+    .addOption(statePasswordFileOption())
     .addOption(tableOption(true))
-    .action(async (flags: { source?: string; state?: string; table: string }) => {
+    .action(async (flags: { source?: string; sourcePasswordFile?: string; state?: string; table: string }) => {
       await withCatalog(flags, async (catalog) => {
         for (const table of parseTables(flags.table, catalog.defaultSchema)) {
           const removed = await catalog.unregister(table);

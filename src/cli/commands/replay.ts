@@ -11,9 +11,10 @@ import { replay } from '../../replay/replay';
 import { formatInstant } from '../../replay/window';
 import { UserInputError } from '../../core/errors';
 import { parseIntFlag } from '../options';
+import { addKafkaSecurityOptions, kafkaSecurityFromFlags, type KafkaSecurityFlags } from '../kafka-options';
 
 export function registerReplay(program: Command): void {
-  program
+  const cmd = program
     .command('replay')
     .description('re-emit the changes of a time window [from, to) of a table into another topic, from Kafka itself or (--from-history) from the change history the database keeps')
     .addOption(new Option('--kafka <brokers>', 'Kafka bootstrap brokers host:port,…').env('CDC_KAFKA_BROKERS'))
@@ -49,12 +50,14 @@ export function registerReplay(program: Command): void {
         .env('CDC_CONNECT_TIMEOUT')
         .default(30),
     )
-    .addOption(new Option('--log-level <level>', 'log level (progress is logged at info)').choices(LOG_LEVELS).env('CDC_LOG_LEVEL').default('info'))
-    .action(async (flags: ReplayFlags & { logLevel: string; config?: string }) => {
+    .addOption(new Option('--log-level <level>', 'log level (progress is logged at info)').choices(LOG_LEVELS).env('CDC_LOG_LEVEL').default('info'));
+  addKafkaSecurityOptions(cmd)
+    .action(async (flags: ReplayFlags & KafkaSecurityFlags & { logLevel: string; config?: string }) => {
       if (flags.config && !flags.fromHistory) throw new UserInputError('--config applies to --from-history: a Kafka replay copies the events as they were produced');
       if (flags.fromHistory) {
-        const run = flags.config && flags.source ? runSettings(validateConfig(readConfigFile(flags.config), `config file ${flags.config}`), flags.source, `config file ${flags.config}`) : null;
-        const request = resolveHistoryReplayRequest(flags, Date.now(), run);
+        const fileConfig = flags.config && flags.source ? validateConfig(readConfigFile(flags.config), `config file ${flags.config}`) : null;
+        const run = fileConfig ? runSettings(fileConfig, flags.source!, `config file ${flags.config}`) : null;
+        const request = resolveHistoryReplayRequest(flags, Date.now(), run, kafkaSecurityFromFlags(flags, fileConfig));
         const result = await replayFromHistory(request, createLogger(flags.logLevel));
         const { from, to } = request.window;
         process.stdout.write(
@@ -63,7 +66,7 @@ export function registerReplay(program: Command): void {
         return;
       }
       // Read once: without --to the window ends here, so the replay has a fixed end and terminates.
-      const request = resolveReplayRequest(flags, Date.now());
+      const request = resolveReplayRequest(flags, Date.now(), kafkaSecurityFromFlags(flags, null));
       const result = await replay(request, createLogger(flags.logLevel));
       const { from, to } = request.window;
       process.stdout.write(

@@ -7,8 +7,10 @@ import { splitTableList } from '../../core/table-ref';
 import { createLogger } from '../../logging';
 import { runService } from '../../service/run-service';
 import { parseIntFlag } from '../options';
+import { UserInputError } from '../../core/errors';
+import { addKafkaSecurityOptions, applyKafkaSecurityFlags, type KafkaSecurityFlags } from '../kafka-options';
 
-interface RunFlags {
+interface RunFlags extends KafkaSecurityFlags {
   config?: string;
   source?: string;
   sourceId?: string;
@@ -24,11 +26,13 @@ interface RunFlags {
   logLevel?: string;
   metricsPort?: number;
   state?: string;
+  statePasswordFile?: string;
+  sourcePasswordFile?: string;
   connectTimeout: number;
 }
 
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('the capture service: drain every captured table into the sink until SIGTERM/SIGINT')
     .addOption(new Option('--config <file>', 'YAML/JSON config file for many sources and options').env('CDC_CONFIG'))
@@ -46,12 +50,15 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('CDC_LOG_LEVEL'))
     .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics').argParser(parseIntFlag('--metrics-port')).env('CDC_METRICS_PORT'))
     .addOption(new Option('--state <url>', 'state store of polled tables (redis://host:port/db); streams them too').env('CDC_STATE_URL'))
+    .addOption(new Option('--state-password-file <file>', "file holding the state store's password").env('CDC_STATE_PASSWORD_FILE'))
+    .addOption(new Option('--source-password-file <file>', "file holding the password of --source's user").env('CDC_SOURCE_PASSWORD_FILE'))
     .addOption(
       new Option('--connect-timeout <seconds>', 'how long start-up waits for an unreachable database or broker')
         .argParser(parseIntFlag('--connect-timeout'))
         .env('CDC_CONNECT_TIMEOUT')
         .default(30),
-    )
+    );
+  addKafkaSecurityOptions(cmd)
     .action(async (flags: RunFlags) => {
       const raw = (flags.config ? readConfigFile(flags.config) : {}) as Record<string, any>;
       const config = validateConfig(applyFlags(raw, flags), flags.config ? `config file ${flags.config}` : 'options');
@@ -71,7 +78,9 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
     node[path.at(-1)!] = value;
   };
   if (f.source) {
-    c.sources = [{ url: f.source, ...(f.sourceId ? { id: f.sourceId } : {}), ...(f.table ? { tables: splitTableList(f.table) } : {}) }];
+    c.sources = [{ url: f.source, ...(f.sourcePasswordFile ? { password_file: f.sourcePasswordFile } : {}), ...(f.sourceId ? { id: f.sourceId } : {}), ...(f.table ? { tables: splitTableList(f.table) } : {}) }];
+  } else if (f.sourcePasswordFile) {
+    throw new UserInputError('--source-password-file goes with --source; in a config file use sources[].password_file');
   } else if (f.sourceId || f.table) {
     for (const s of c.sources ?? []) {
       if (f.sourceId) s.id = f.sourceId;
@@ -89,5 +98,7 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
   set(['log_level'], f.logLevel);
   set(['metrics_port'], f.metricsPort);
   set(['state'], f.state);
+  set(['state_password_file'], f.statePasswordFile);
+  applyKafkaSecurityFlags(c, f);
   return c;
 }

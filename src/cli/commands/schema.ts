@@ -3,17 +3,18 @@ import { UserInputError } from '../../core/errors';
 import type { SchemaVersionInfo } from '../../core/source-database';
 import { qualifiedName } from '../../core/table-ref';
 import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseTables, requireSource, sourceOption } from '../options';
+import { parseTables, requireSource, sourceOption, sourcePasswordFileOption } from '../options';
 
 export function registerSchema(program: Command): void {
   program
     .command('schema')
     .description("a captured table's schema version (the events' schema_version) and the columns of every version")
     .addOption(sourceOption())
+    .addOption(sourcePasswordFileOption())
     .addOption(new Option('--table <table>', 'one captured table').makeOptionMandatory())
     .addOption(new Option('--json', 'print JSON instead of text'))
-    .action(async (opts: { source?: string; table: string; json?: boolean }) => {
-      const db = await openSourceDatabase(requireSource(opts.source));
+    .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string; json?: boolean }) => {
+      const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
         if (!db.schemaHistory) throw new UserInputError(`cdc schema does not apply to ${db.dialect} sources: they keep no schema history`);
         const tables = parseTables(opts.table, db.defaultSchema);

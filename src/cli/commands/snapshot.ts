@@ -4,7 +4,7 @@ import { DEFAULT_SNAPSHOT_CHUNK_SIZE, type SnapshotProgress } from '../../core/s
 import { createLogger } from '../../logging';
 import { runSnapshot } from '../../snapshot/run-snapshot';
 import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseIntFlag, parseTables, requireSource, sourceOption, tableOption } from '../options';
+import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
 import { progressDisplay } from '../snapshot-progress';
 
 export function registerSnapshot(program: Command): void {
@@ -12,14 +12,15 @@ export function registerSnapshot(program: Command): void {
     .command('snapshot')
     .description("emit every existing row of captured table(s) as SNAPSHOT events through the table's stream; resumes an interrupted snapshot")
     .addOption(sourceOption())
+    .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
     .addOption(new Option('--chunk-size <rows>', 'rows per chunk (one short transaction each)').argParser(parseIntFlag('--chunk-size')).default(DEFAULT_SNAPSHOT_CHUNK_SIZE))
     .addOption(new Option('--restart', 'start over even if an earlier snapshot finished or was interrupted'))
     .addOption(new Option('--log-level <level>', 'log level').env('CDC_LOG_LEVEL').default('info'))
-    .action(async (opts: { source?: string; table: string; chunkSize: number; restart?: boolean; logLevel: string }) => {
+    .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string; chunkSize: number; restart?: boolean; logLevel: string }) => {
       if (opts.chunkSize < 1 || opts.chunkSize > 100_000) throw new UserInputError(`--chunk-size must be between 1 and 100000, got ${opts.chunkSize}`);
       const logger = createLogger(opts.logLevel);
-      const db = await openSourceDatabase(requireSource(opts.source));
+      const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       // SIGINT/SIGTERM end the snapshot after its current chunk: that chunk commits, the next run
       // resumes. A second signal does not wait (a chunk can be waiting for a writer's row lock): the
       // open chunk rolls back, which is just as resumable. Replaces bin/cdc.js's start-up handlers.

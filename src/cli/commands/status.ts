@@ -2,20 +2,22 @@ import { Command, Option } from 'commander';
 import type { TableStatus } from '../../core/change-source';
 import { openSourceDatabase } from '../../sources/open-source-database';
 import { describeSnapshot } from '../../snapshot/status';
-import { requireSource, sourceOption } from '../options';
-import { pollStatuses, stateOption } from './poll';
+import { requireSource, sourceOption, sourcePasswordFileOption } from '../options';
+import { pollStatuses, stateOption, statePasswordFileOption } from './poll';
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('per captured table: capture mode, backlog, checkpoint and lag in seconds')
     .addOption(sourceOption())
+    .addOption(sourcePasswordFileOption())
     .addOption(new Option('--json', 'print JSON instead of a table'))
     .addOption(stateOption())
-    .action(async (opts: { source?: string; json?: boolean; state?: string }) => {
-      const source = requireSource(opts.source);
+    .addOption(statePasswordFileOption())
+    .action(async (opts: { source?: string; sourcePasswordFile?: string; json?: boolean; state?: string; statePasswordFile?: string }) => {
+      const source = requireSource(opts.source, opts.sourcePasswordFile);
       // With a state store, polled tables are listed too; a poll-only source is only read.
-      const polled = opts.state ? await pollStatuses(source, opts.state) : null;
+      const polled = opts.state ? await pollStatuses(source, opts.state, opts.statePasswordFile) : null;
       const rows = polled?.rows ?? [];
       if (!polled || polled.hasTriggerCatalog) {
         const db = await openSourceDatabase(source);

@@ -3,13 +3,14 @@ import { UserInputError } from '../../core/errors';
 import { qualifiedName } from '../../core/table-ref';
 import { formatRetention, parseRetention } from '../../history/retention';
 import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseTables, requireSource, sourceOption, tableOption } from '../options';
+import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
 
 export function registerInstallTriggers(program: Command): void {
   program
     .command('install-triggers')
     .description('install the change log and INSERT/UPDATE/DELETE (and TRUNCATE on PostgreSQL) triggers; idempotent')
     .addOption(sourceOption())
+    .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
     .addOption(
       new Option('--key-columns <columns>', 'columns identifying a row, for a table without a primary key').env('CDC_KEY_COLUMNS'),
@@ -17,10 +18,10 @@ export function registerInstallTriggers(program: Command): void {
     .addOption(
       new Option('--retain <duration>', 'keep acknowledged changes this long (7d, 12h, 90m) for cdc replay --from-history; off stops and deletes the history'),
     )
-    .action(async (opts: { source?: string; table: string; keyColumns?: string; retain?: string }) => {
+    .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string; keyColumns?: string; retain?: string }) => {
       // Parsed first: a bad duration changes nothing.
       const retain = opts.retain === undefined ? undefined : parseRetention(opts.retain);
-      const db = await openSourceDatabase(requireSource(opts.source));
+      const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
         const tables = parseTables(opts.table, db.defaultSchema);
         const keyColumns = opts.keyColumns?.split(',').map((c) => c.trim()).filter(Boolean);
@@ -48,9 +49,10 @@ export function registerUninstallTriggers(program: Command): void {
     .command('uninstall-triggers')
     .description("remove a table's triggers and change log (its data is untouched)")
     .addOption(sourceOption())
+    .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
-    .action(async (opts: { source?: string; table: string }) => {
-      const db = await openSourceDatabase(requireSource(opts.source));
+    .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string }) => {
+      const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
         const tables = parseTables(opts.table, db.defaultSchema);
         for (const table of tables) {

@@ -3,7 +3,7 @@ import type { CaptureMode } from '../../core/change-event';
 import { UserInputError } from '../../core/errors';
 import { qualifiedName } from '../../core/table-ref';
 import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseTables, requireSource, sourceOption, tableOption } from '../options';
+import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
 
 const TARGETS = ['trigger', 'wal', 'binlog'] as const;
 
@@ -12,10 +12,11 @@ export function registerUpgrade(program: Command): void {
     .command('upgrade')
     .description('move a table between trigger and log-based capture (wal, binlog) with no gap and no duplicate')
     .addOption(sourceOption())
+    .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
     .addOption(new Option('--to <mode>', 'capture mode to switch to').choices(TARGETS).makeOptionMandatory().env('CDC_UPGRADE_TO'))
-    .action(async (opts: { source?: string; table: string; to: CaptureMode }) => {
-      const db = await openSourceDatabase(requireSource(opts.source));
+    .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string; to: CaptureMode }) => {
+      const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
         if (!db.upgrade) throw new UserInputError(`cdc upgrade does not apply to ${db.dialect} sources: their capture mode is fixed`);
         const tables = parseTables(opts.table, db.defaultSchema);
