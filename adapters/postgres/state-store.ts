@@ -141,6 +141,17 @@ export async function recordColumns(q: PgQueryable, tableName: string, signature
   return rows[0] ? Number(rows[0].v) : null;
 }
 
+/** The column names a recorded schema version describes, as JSON; null when it was not recorded. */
+export async function recordedNames(q: PgQueryable, tableName: string, version: number): Promise<string | null> {
+  const { rows } = await q.query<{ names: string | null }>(
+    `SELECT (SELECT json_agg(c->>'name' ORDER BY o) FROM jsonb_array_elements(columns) WITH ORDINALITY AS e(c, o))::text AS names
+       FROM cdc.schema_versions WHERE table_name = $1 AND version = $2`,
+    [tableName, version],
+  );
+  const names = rows[0]?.names;
+  return names ? JSON.stringify(JSON.parse(names) as string[]) : null;
+}
+
 export interface SchemaVersionRow {
   version: number;
   columns: ColumnDefinition[];

@@ -257,7 +257,7 @@ describe('postgres trigger capture', () => {
     await db.install(T('guarded'), {});
     await c.query(`CREATE SCHEMA evil;
       CREATE FUNCTION evil.to_jsonb(anyelement) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"hijacked": true}'::jsonb $$;
-      CREATE FUNCTION evil.row_to_json(record) RETURNS json LANGUAGE sql AS $$ SELECT '{"hijacked": true}'::json $$;
+      CREATE FUNCTION evil.row_to_json(anyelement) RETURNS json LANGUAGE sql AS $$ SELECT '{"hijacked": true}'::json $$;
       CREATE FUNCTION evil.never(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT false $$;
       CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.never);`);
     const w = await tdb.client(`SET search_path = evil, pg_catalog, public`);

@@ -5,10 +5,11 @@ import type { Logger } from '../../../src/core/logger';
 import type { TableRef } from '../../../src/core/table-ref';
 import { qualifiedName } from '../../../src/core/table-ref';
 import type { PgDriver } from '../driver';
-import { findTable, loadColumns } from '../introspect';
+import { createHash } from 'node:crypto';
+import { findTable, loadColumns, type ColumnDefinition } from '../introspect';
 import type { SourceLocks } from '../locks';
 import type { CapturedTableRow } from '../state-store';
-import { getCaptured, recordColumns } from '../state-store';
+import { getCaptured, recordColumns, recordedNames, schemaVersions } from '../state-store';
 import type { DecodedImage } from '../types/jsonb-decoder';
 import { decodeLogImage } from '../types/record-image';
 import type { PgType } from '../types/pg-type';
@@ -53,6 +54,14 @@ export class TriggerSource implements ChangeSource {
   private types = new Map<string, PgType>();
   private version = 1;
   private signature: string | null = null;
+  /**
+   * The column names of `version`, as JSON. The version events carry follows the images: a
+   * backlog written before an ALTER TABLE keeps the version that describes it, and the first image
+   * with another column set starts the next version (issue 11 item 8; docs/schema-tracking.md).
+   */
+  private namesKey: string | null = null;
+  /** The catalog's columns as last loaded (types for decoding; definitions for new versions). */
+  private catalog: { names: string; signature: string; definition: ColumnDefinition[] } | null = null;
   private readonly warned = new Set<string>();
   private round: Round | null = null;
   private lastSnapshot: string | null = null;
@@ -114,6 +123,7 @@ export class TriggerSource implements ChangeSource {
       this.info = info;
       this.version = info.schemaVersion;
       this.signature = info.columnSignature;
+      this.namesKey = await recordedNames(this.deps.driver, this.name, info.schemaVersion);
       await this.reloadColumns();
     } catch (err) {
       if (!this.deps.lockOwner) await this.deps.locks.release(this.name, this);
@@ -144,9 +154,13 @@ export class TriggerSource implements ChangeSource {
       await this.reloadColumns();
       round.columnsChecked = true;
     }
-    const changes = await this.decode(rows, info);
+    const decoded = await this.decode(rows, info);
+    // One schema version per batch: the batch ends where the images' column set changes.
+    const cut = await this.sameColumns(decoded);
+    const changes = decoded.slice(0, cut);
+    if (cut < rows.length) rows.length = cut;
     // State moves only after everything above succeeded, so a failed read is simply retried.
-    if (rows.length < maxChanges) {
+    if (cut === decoded.length && rows.length < maxChanges) {
       this.round = null;
       this.lastSnapshot = round.snapshot;
       if (round.final) this.final!.done = true;
@@ -234,6 +248,11 @@ export class TriggerSource implements ChangeSource {
     return out;
   }
 
+  /**
+   * Reloads the catalog's column types. The schema version moves here only for a change that keeps
+   * the column names (a retyped column), which images cannot show; a change of names waits for the
+   * first image that has them (sameColumns).
+   */
   private async reloadColumns(): Promise<void> {
     const table = await findTable(this.deps.driver, this.table);
     if (!table) {
@@ -243,7 +262,42 @@ export class TriggerSource implements ChangeSource {
     }
     const { columns, signature, definition } = await loadColumns(this.deps.driver, table.oid);
     this.types = new Map(columns.map((c) => [c.name, c.type]));
-    if (signature === this.signature) return;
+    this.catalog = { names: JSON.stringify(definition.map((d) => d.name)), signature, definition };
+    this.namesKey ??= this.catalog.names;
+    if (signature !== this.signature && this.catalog.names === this.namesKey) await this.adoptVersion(signature, definition);
+  }
+
+  /**
+   * How many leading changes share the current version's column names. When the first one does
+   * not, the version moves to its names first: the catalog's columns if the names are the
+   * catalog's, else a version recorded from the image (types of columns dropped since are unknown).
+   */
+  private async sameColumns(changes: CapturedChange[]): Promise<number> {
+    const names = (c: CapturedChange): string | null => {
+      const image = c.after ?? c.before;
+      return image ? JSON.stringify(Object.keys(image)) : null;
+    };
+    const first = changes.findIndex((c) => names(c) !== null);
+    if (first >= 0 && names(changes[first]!) !== this.namesKey) {
+      const key = names(changes[first]!)!;
+      if (this.catalog === null || key !== this.catalog.names) await this.reloadColumns();
+      if (this.catalog && key === this.catalog.names) await this.adoptVersion(this.catalog.signature, this.catalog.definition);
+      else {
+        // A column's type as the catalog has it now, else as the latest recorded version had it.
+        const recorded = (await schemaVersions(this.deps.driver, this.name)) ?? [];
+        const known = new Map(recorded.flatMap((v) => v.columns).map((d) => [d.name, d] as const));
+        for (const d of this.catalog?.definition ?? []) known.set(d.name, d);
+        const definition = (JSON.parse(key) as string[]).map((name) => known.get(name) ?? { name, type: 'unknown (dropped before it was read)', nullable: true });
+        const signature = createHash('sha1').update(JSON.stringify(definition.map((d) => [d.name, d.type]))).digest('hex');
+        await this.adoptVersion(signature, definition);
+      }
+      this.namesKey = key;
+    }
+    const cut = changes.findIndex((c) => names(c) !== null && names(c) !== this.namesKey);
+    return cut < 0 ? changes.length : cut;
+  }
+
+  private async adoptVersion(signature: string, definition: ColumnDefinition[]): Promise<void> {
     const version = await recordColumns(this.deps.driver, this.name, signature, definition);
     this.signature = signature;
     if (version !== null && version !== this.version) {
