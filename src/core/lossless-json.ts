@@ -1,5 +1,8 @@
 import { parse as parseWithNumbers } from 'json-custom-numbers';
 import { isSafeNumber, parse, type ParseOptions } from 'lossless-json';
+import { setOwn } from './row';
+
+export { setOwn };
 
 /**
  * JSON parsing that never rounds a number: JSON.parse turns 9007199254740993 into ...992 and
@@ -73,8 +76,3 @@ export function normalizeJson(value: unknown): unknown {
   return out;
 }
 
-/** Assigns an own property, also for the key "__proto__" (a plain assignment would set the prototype). */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
-}

@@ -3,6 +3,7 @@ import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/chan
 import { FatalCaptureError, UserInputError } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
 import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
+import { pickColumns } from '../../../src/core/row';
 import type { MysqlDriver } from '../driver';
 import { cdcObjectNames } from '../identifiers';
 import { columnsSignature, describeTable } from '../introspect';
@@ -177,8 +178,7 @@ export class BinlogTableSource implements ChangeSource {
     if (item.snapshot && !this.fits(after!)) await this.loadColumns();
     const captured = this.captured!;
     const keyImage = operation === 'DELETE' ? before! : after!;
-    const primaryKey: Row = {};
-    for (const c of captured.keyColumns) primaryKey[c] = keyImage[c] ?? null;
+    const primaryKey = pickColumns(keyImage, captured.keyColumns);
     const position = formatKey(key);
     return {
       operation,

@@ -1,5 +1,6 @@
 import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
 import { FatalCaptureError } from '../../../src/core/errors';
+import { pickColumns } from '../../../src/core/row';
 import type { MysqlQueryable } from '../driver';
 import { decodeImage } from '../types/image-decoder';
 import { changeIdOf, changePosition } from './position';
@@ -64,7 +65,5 @@ export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChang
 /** The key of a change: from the new image, or the old one for DELETE (an UPDATE may change the key). */
 function keyOf(image: Row | null, keyColumns: readonly string[]): Row | null {
   if (!image) return null;
-  const key: Row = {};
-  for (const c of keyColumns) key[c] = image[c] ?? null;
-  return key;
+  return pickColumns(image, keyColumns);
 }

@@ -1,4 +1,5 @@
-import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
+import type { CapturedChange, Operation } from '../../../src/core/change-event';
+import { pickColumns } from '../../../src/core/row';
 import { eventTimestamp } from '../types/canonical';
 import type { DecodedImage } from '../types/jsonb-decoder';
 import type { LogRow } from './read-query';
@@ -22,17 +23,11 @@ export function toCapturedChange(
     operation,
     before,
     after,
-    primaryKey: keySource ? pickKey(keySource, ctx.keyColumns) : null,
+    primaryKey: keySource ? pickColumns(keySource, ctx.keyColumns) : null,
     timestamp: eventTimestamp(row.changed_at),
     transactionId: row.txid,
     changeId: changeId(ctx.generation, row.id),
     position: changePosition(row.txid, row.id),
     sourceExtra: { txid: row.txid, log_id: row.id },
   };
-}
-
-function pickKey(row: Row, keyColumns: readonly string[]): Row {
-  const key: Row = {};
-  for (const k of keyColumns) key[k] = Object.hasOwn(row, k) ? row[k] : null;
-  return key;
 }

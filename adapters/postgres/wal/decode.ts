@@ -1,5 +1,6 @@
 import type { Operation, Row } from '../../../src/core/change-event';
 import { setOwn } from '../../../src/core/lossless-json';
+import { pickColumns } from '../../../src/core/row';
 import { STRING_TYPE, type PgType } from '../types/pg-type';
 import { decodeText } from '../types/text-decoder';
 import type { PgoutputMessage } from './replication';
@@ -88,7 +89,5 @@ function keyOnly(key: Record<string, unknown> | null): Tuple | null {
 }
 
 export function pickKey(row: Row, keyColumns: readonly string[]): Row {
-  const key: Row = {};
-  for (const k of keyColumns) key[k] = Object.hasOwn(row, k) ? row[k] : null;
-  return key;
+  return pickColumns(row, keyColumns);
 }
