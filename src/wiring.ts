@@ -121,7 +121,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
 
 function buildSink(config: CdcConfig, logger: Logger): Sink {
   const encode = encoderFor(config.format);
-  if (config.sink === 'stdout') return new StdoutSink(encode);
+  if (config.sink === 'stdout') return new StdoutSink(encode, process.stdout, { onUndeliverable: config.kafka.on_oversize });
   if (!config.kafka.brokers) throw new ConfigError('key "kafka.brokers" is required when sink is "kafka": pass --kafka <host:port,…>');
   return new KafkaSink(
     {

@@ -1,6 +1,17 @@
 import type { Writable } from 'node:stream';
 import type { ChangeEvent } from '../../src/core/change-event';
-import type { EventEncoder, Sink } from '../../src/core/sink';
+import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
+import { describeRejected, type EventEncoder, type Sink } from '../../src/core/sink';
+
+export interface StdoutSinkOptions {
+  /**
+   * A change that cannot be an event (undecodable or unencodable value): `stop` halts the table
+   * with an error naming table, key and position; `dead-letter` writes one JSON record for it to
+   * `deadLetters` (stderr by default) and goes on. The same policy key as Kafka's on_oversize.
+   */
+  onUndeliverable?: 'stop' | 'dead-letter';
+  deadLetters?: Writable;
+}
 
 /**
  * Writes one encoded event per line (JSONL) to a stream, stdout by default. write() resolves when
@@ -10,16 +21,54 @@ export class StdoutSink implements Sink {
   constructor(
     private readonly encode: EventEncoder,
     private readonly out: Writable = process.stdout,
+    private readonly options: StdoutSinkOptions = {},
   ) {}
 
   async open(): Promise<void> {}
 
-  write(events: ChangeEvent[]): Promise<void> {
-    const lines = events.map((e) => this.encode(e).value.toString('utf8')).join('\n') + '\n';
-    return new Promise((resolve, reject) => {
-      this.out.write(lines, (err) => (err ? reject(err) : resolve()));
-    });
+  async write(events: ChangeEvent[]): Promise<void> {
+    const lines: string[] = [];
+    for (const e of events) {
+      try {
+        lines.push(this.encode(e).value.toString('utf8'));
+      } catch (err) {
+        if (!(err instanceof RangeError || err instanceof ValueLimitError)) throw err;
+        await this.flush(lines);
+        lines.length = 0;
+        await this.reject(e, err.message);
+      }
+    }
+    await this.flush(lines);
+  }
+
+  async reject(event: ChangeEvent, reason: string): Promise<void> {
+    if ((this.options.onUndeliverable ?? 'stop') === 'stop') {
+      throw new FatalCaptureError(`${describeRejected(event, reason)}; run with --on-oversize dead-letter to skip it`);
+    }
+    const record = {
+      error: 'undeliverable',
+      reason,
+      event_id: event.event_id,
+      source_db: event.source_db,
+      table_name: event.table_name,
+      operation: event.operation,
+      primary_key: event.primary_key,
+      sequence_number: event.sequence_number,
+      timestamp: event.timestamp,
+      source: event.source,
+    };
+    await writeTo(this.options.deadLetters ?? process.stderr, JSON.stringify(record) + '\n');
+  }
+
+  private flush(lines: string[]): Promise<void> {
+    return lines.length === 0 ? Promise.resolve() : writeTo(this.out, lines.join('\n') + '\n');
   }
 
   async close(): Promise<void> {}
+}
+
+function writeTo(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (err) => (err ? reject(err) : resolve()));
+  });
 }

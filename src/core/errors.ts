@@ -20,3 +20,11 @@ export class TransientError extends CdcError {}
 
 /** A condition the service must stop on rather than skip data (e.g. an event larger than the broker accepts). */
 export class FatalCaptureError extends CdcError {}
+
+/**
+ * A value beyond what cdc decodes or serialises (JSON nested deeper or longer than
+ * src/core/lossless-json.ts JSON_LIMITS). Concerns one change only: sources that can turn it into
+ * a failed change (CapturedChange.failure) do, so the oversize policy applies and the rows behind
+ * it are not held up; anywhere else it stops the table like any FatalCaptureError.
+ */
+export class ValueLimitError extends FatalCaptureError {}

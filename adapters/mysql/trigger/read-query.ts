@@ -1,5 +1,5 @@
 import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
-import { FatalCaptureError } from '../../../src/core/errors';
+import { FatalCaptureError, ValueLimitError } from '../../../src/core/errors';
 import { pickColumns } from '../../../src/core/row';
 import type { MysqlQueryable } from '../driver';
 import { decodeImage } from '../types/image-decoder';
@@ -58,6 +58,22 @@ export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChang
       sourceExtra: { log_id: row.id, trx_id: row.trx_id },
     };
   } catch (err) {
+    if (err instanceof ValueLimitError && operation) {
+      // A value beyond the decoders' limits fails this change alone (the pipeline applies the
+      // oversize policy to it); the rows behind it are still delivered.
+      return {
+        operation,
+        before: null,
+        after: null,
+        primaryKey: null,
+        timestamp: `${row.changed_at.replace(' ', 'T')}Z`,
+        transactionId: row.trx_id,
+        changeId: changeIdOf(ctx.generation, id),
+        position: changePosition(id),
+        sourceExtra: { log_id: row.id, trx_id: row.trx_id },
+        failure: `change log row ${row.id}: ${err.message}`,
+      };
+    }
     throw new FatalCaptureError(`cannot decode change log row ${row.id} of ${ctx.table}: ${(err as Error).message}`, { cause: err });
   }
 }

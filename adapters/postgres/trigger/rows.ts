@@ -1,4 +1,5 @@
 import type { CapturedChange, Operation } from '../../../src/core/change-event';
+import { ValueLimitError } from '../../../src/core/errors';
 import { pickColumns } from '../../../src/core/row';
 import { eventTimestamp } from '../types/canonical';
 import type { DecodedImage } from '../types/jsonb-decoder';
@@ -15,19 +16,25 @@ export function toCapturedChange(
 ): CapturedChange {
   const operation = OPERATIONS[row.op];
   if (!operation) throw new Error(`change log row ${row.id} has unknown op ${JSON.stringify(row.op)}`);
-  const before = row.before === null ? null : ctx.decode(row.before).row;
-  const after = row.after === null ? null : ctx.decode(row.after).row;
-  // The key of the row as it is after the change (UPDATE), or as it was (DELETE).
-  const keySource = after ?? before;
-  return {
+  const base = {
     operation,
-    before,
-    after,
-    primaryKey: keySource ? pickColumns(keySource, ctx.keyColumns) : null,
     timestamp: eventTimestamp(row.changed_at),
     transactionId: row.txid,
     changeId: changeId(ctx.generation, row.id),
     position: changePosition(row.txid, row.id),
     sourceExtra: { txid: row.txid, log_id: row.id },
   };
+  let before, after;
+  try {
+    before = row.before === null ? null : ctx.decode(row.before).row;
+    after = row.after === null ? null : ctx.decode(row.after).row;
+  } catch (err) {
+    // A value beyond the decoders' limits fails this change alone (the pipeline applies the
+    // oversize policy to it); the rows behind it are still delivered.
+    if (!(err instanceof ValueLimitError)) throw err;
+    return { ...base, before: null, after: null, primaryKey: null, failure: `change log row ${row.id}: ${err.message}` };
+  }
+  // The key of the row as it is after the change (UPDATE), or as it was (DELETE).
+  const keySource = after ?? before;
+  return { ...base, before, after, primaryKey: keySource ? pickColumns(keySource, ctx.keyColumns) : null };
 }
