@@ -2,6 +2,7 @@ import type { CdcConfig } from '../config/schema';
 import type { Logger } from '../core/logger';
 import { wire, type WireOptions } from '../wiring';
 import { startEmbeddedDemo } from '../demo/embedded-demo';
+import { onStopSignal } from '../cli/signals';
 
 /**
  * `cdc run`: wires the service, runs it until SIGTERM/SIGINT, and shuts down cleanly — the batch
@@ -27,11 +28,20 @@ export async function runService(
       process.exit(0);
     }, config.shutdown_timeout_ms).unref();
   };
-  // Replace bin/cdc.js's early exit-on-signal handlers with the graceful shutdown.
-  process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const release = onStopSignal(onSignal);
+  try {
+    return await serve(config, logger, options, stop);
+  } finally {
+    release();
+  }
+}
 
+async function serve(
+  config: CdcConfig,
+  logger: Logger,
+  options: Pick<WireOptions, 'connectTimeoutMs'> & { demo: boolean },
+  stop: AbortController,
+): Promise<number> {
   const demo = options.demo ? await startEmbeddedDemo(logger, stop) : null;
   const effective = demo ? demo.configure(config) : config;
   const wired = await wire(effective, logger, { connectTimeoutMs: options.connectTimeoutMs, openDatabases: demo?.databases });
