@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import { OVERSIZE_POLICIES } from '../../adapters/kafka/config';
 import { FORMATS } from '../format';
-import { parseSchedule } from './schedule';
+import { scheduleProblem } from './schedule';
+import { MAX_TIMER_MS } from '../core/timers';
 import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
 import { tableTransformShape } from '../transform/schema';
 
 export const SINKS = ['kafka', 'stdout'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-const schedule = z.string().refine((s) => parseSchedule(s) !== null, {
-  message: 'expected a duration like "50ms"/"2s"/"1m" or a cron expression like "*/5 * * * * *"',
+const schedule = z.string().superRefine((s, ctx) => {
+  const problem = scheduleProblem(s);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 /** `initial`: `cdc run` snapshots a table that was never snapshotted (docs/snapshots.md). */
@@ -66,7 +68,7 @@ export const configSchema = z
     state: z.string().regex(/^rediss?:\/\//i, 'expected redis://host:port/db or rediss://…').optional(),
     log_level: z.enum(LOG_LEVELS).default('info'),
     metrics_port: z.number().int().min(0).max(65535).optional(),
-    shutdown_timeout_ms: z.number().int().min(0).default(10_000),
+    shutdown_timeout_ms: z.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
   })
   .strict();
 

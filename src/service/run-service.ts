@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger';
 import { wire, type WireOptions } from '../wiring';
 import { startEmbeddedDemo } from '../demo/embedded-demo';
 import { onStopSignal } from '../cli/signals';
+import { safeTimeout } from '../core/timers';
 
 /**
  * `cdc run`: wires the service, runs it until SIGTERM/SIGINT, and shuts down cleanly — the batch
@@ -23,10 +24,14 @@ export async function runService(
     }
     logger.info({ signal }, 'shutting down');
     stop.abort();
-    setTimeout(() => {
-      logger.warn({ timeoutMs: config.shutdown_timeout_ms }, 'shutdown timed out; unacknowledged changes will be redelivered');
-      process.exit(0);
-    }, config.shutdown_timeout_ms).unref();
+    safeTimeout(
+      () => {
+        logger.warn({ timeoutMs: config.shutdown_timeout_ms }, 'shutdown timed out; unacknowledged changes will be redelivered');
+        process.exit(0);
+      },
+      config.shutdown_timeout_ms,
+      { unref: true },
+    );
   };
   const release = onStopSignal(onSignal);
   try {
