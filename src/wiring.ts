@@ -1,5 +1,6 @@
 import { KafkaSink } from '../adapters/kafka/kafka-sink';
 import { KAFKA_DEFAULTS } from '../adapters/kafka/config';
+import { topicName } from '../adapters/kafka/topic-name';
 import { StdoutSink } from '../adapters/stdout/stdout-sink';
 import type { CdcConfig, SourceConfig, TableEntry } from './config/schema';
 import { parseSchedule } from './config/schedule';
@@ -53,8 +54,20 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
     await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
     const jobs: TableJob[] = [];
     const background: BackgroundTask[] = [];
+    const topicOwners = new Map<string, string>();
     const addJob = (t: { source: ChangeSource; sequences: SequenceStore; sourceId: string; entry: TableEntry | null; prefix: string; keyColumns: string[] }) => {
       const name = qualifiedName(t.source.table);
+      if (config.sink === 'kafka') {
+        // Topic names fold characters Kafka does not allow to '_': `a b` and `a_b` would share a
+        // topic (and their keys interleave). Refuse rather than mix two tables' events silently.
+        const topic = topicName(config.kafka.topic_template, t.sourceId, name);
+        const owner = `${t.sourceId}/${name}`;
+        const other = topicOwners.get(topic);
+        if (other !== undefined && other !== owner) {
+          throw new ConfigError(`tables ${other} and ${owner} would both write to Kafka topic ${topic}; change key "kafka.topic_template" or capture them from separate runs`);
+        }
+        topicOwners.set(topic, owner);
+      }
       const transform =
         t.entry !== null && typeof t.entry === 'object'
           ? compileTransform(name, t.entry, process.env, { keyColumns: t.keyColumns, keyPrefix: t.prefix })

@@ -1,3 +1,4 @@
+import { checkTableName } from './identifiers';
 import { randomInt } from 'node:crypto';
 import type { CaptureMode } from '../../src/core/change-event';
 import type { ChangeSource, TableStatus } from '../../src/core/change-source';
@@ -105,11 +106,13 @@ export class MysqlSourceDatabase implements SourceDatabase {
   }
 
   async checkInstall(table: TableRef, options: InstallOptions): Promise<void> {
+    checkTableName(table);
     await checkInstallable(this.ddl, table, options);
     await refuseBinlogMode(this.driver, qualifiedName(table));
   }
 
-  install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
+  async install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
+    checkTableName(table);
     return installTrigger(this.ddl, table, options, () => this.migrate());
   }
 
@@ -117,7 +120,8 @@ export class MysqlSourceDatabase implements SourceDatabase {
     return uninstallTrigger(this.ddl, table);
   }
 
-  upgrade(table: TableRef, to: CaptureMode): Promise<UpgradeResult> {
+  async upgrade(table: TableRef, to: CaptureMode): Promise<UpgradeResult> {
+    checkTableName(table);
     return requestUpgrade(
       { ...this.ddl, mariadb: this.server.mariadb, strategy: this.strategy, ensureMigrated: () => this.migrate() },
       table,
