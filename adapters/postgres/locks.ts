@@ -16,6 +16,7 @@ export class SourceLocks {
   private session: PgSession | null = null;
   private opening: Promise<PgSession> | null = null;
   private readonly held = new Map<string, { owner: object; session: PgSession }>();
+  private readonly released = new WeakSet<PgSession>();
 
   constructor(private readonly driver: PgDriver) {}
 
@@ -49,14 +50,27 @@ export class SourceLocks {
     }
     if (![...this.held.values()].some((e) => e.session === session)) {
       if (this.session === session) this.session = null;
-      await session.release();
+      await this.releaseSession(session);
     }
   }
 
   async close(): Promise<void> {
-    for (const [table, { owner }] of [...this.held]) await this.release(table, owner);
-    if (this.session) await this.session.release().catch(() => undefined);
+    // Sources may still be closing concurrently (shutdown closes every table at once).
+    await Promise.all([...this.held].map(([table, { owner }]) => this.release(table, owner)));
+    const session = this.session;
     this.session = null;
+    if (session) await this.releaseSession(session).catch(() => undefined);
+  }
+
+  /**
+   * Releases a session once. Two tables closing at the same moment both found themselves the
+   * last user of the shared session after their unlock query, and both released it: pg's
+   * "Release called on client which has already been released" at every shutdown.
+   */
+  private async releaseSession(session: PgSession): Promise<void> {
+    if (this.released.has(session)) return;
+    this.released.add(session);
+    await session.release();
   }
 
   private async liveSession(): Promise<PgSession> {
@@ -64,7 +78,7 @@ export class SourceLocks {
     this.opening ??= (async () => {
       const old = this.session;
       this.session = null;
-      if (old) await old.release().catch(() => undefined);
+      if (old) await this.releaseSession(old).catch(() => undefined);
       this.session = await this.driver.dedicated();
       return this.session;
     })().finally(() => (this.opening = null));

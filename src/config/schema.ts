@@ -16,11 +16,18 @@ const schedule = z.string().superRefine((s, ctx) => {
 
 /** `initial`: `cdc run` snapshots a table that was never snapshotted (docs/snapshots.md). */
 export const SNAPSHOT_MODES = ['initial', 'never'] as const;
-const snapshotChunkSize = z.number().int().min(1).max(100_000);
+/**
+ * A whole number in [min, max]. The range is checked before integrality: zod's int check also
+ * caps at 2^53, and its message came first, so `batch_size: 1e300` named 9007199254740991
+ * instead of the key's own limit.
+ */
+const wholeNumber = (min: number, max: number) => z.number().min(min).max(max).int();
+
+const snapshotChunkSize = wholeNumber(1, 100_000);
 
 const tableOptions = {
   schedule: schedule.optional(),
-  batch_size: z.number().int().min(1).max(100_000).optional(),
+  batch_size: wholeNumber(1, 100_000).optional(),
   snapshot: z.enum(SNAPSHOT_MODES).optional(),
   snapshot_chunk_size: snapshotChunkSize.optional(),
 };
@@ -48,8 +55,8 @@ export const configSchema = z
         brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1).optional(),
         client_id: z.string().min(1).default('cdc'),
         topic_template: z.string().includes('{table}').default('cdc.{source_id}.{table}'),
-        partitions: z.number().int().min(1).default(1),
-        replication_factor: z.number().int().min(1).default(1),
+        partitions: wholeNumber(1, 2_147_483_647).default(1),
+        replication_factor: wholeNumber(1, 32_767).default(1),
         on_oversize: z.enum(OVERSIZE_POLICIES).default('stop'),
       })
       .strict()
@@ -57,7 +64,7 @@ export const configSchema = z
     defaults: z
       .object({
         schedule: schedule.default('50ms'),
-        batch_size: z.number().int().min(1).max(100_000).default(2000),
+        batch_size: wholeNumber(1, 100_000).default(2000),
         snapshot: z.enum(SNAPSHOT_MODES).default('never'),
         snapshot_chunk_size: snapshotChunkSize.default(DEFAULT_SNAPSHOT_CHUNK_SIZE),
       })
@@ -67,8 +74,8 @@ export const configSchema = z
     /** State store for polled tables (docs/polling.md); without it only trigger/log capture runs. */
     state: z.string().regex(/^rediss?:\/\//i, 'expected redis://host:port/db or rediss://…').optional(),
     log_level: z.enum(LOG_LEVELS).default('info'),
-    metrics_port: z.number().int().min(0).max(65535).optional(),
-    shutdown_timeout_ms: z.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
+    metrics_port: wholeNumber(0, 65535).optional(),
+    shutdown_timeout_ms: wholeNumber(0, MAX_TIMER_MS).default(10_000),
   })
   .strict();
 
