@@ -24,7 +24,16 @@ export class StdoutSink implements Sink {
     private readonly options: StdoutSinkOptions = {},
   ) {}
 
-  async open(): Promise<void> {}
+  private closedBy: Error | null = null;
+  private readonly onStreamError = (err: Error) => {
+    this.closedBy ??= err;
+  };
+
+  async open(): Promise<void> {
+    // `cdc run | head`: once the reader exits, writes fail with EPIPE and the stream emits
+    // 'error', which unhandled crashed the process with a stack trace.
+    this.out.on('error', this.onStreamError);
+  }
 
   async write(events: ChangeEvent[]): Promise<void> {
     const lines: string[] = [];
@@ -60,11 +69,34 @@ export class StdoutSink implements Sink {
     await writeTo(this.options.deadLetters ?? process.stderr, JSON.stringify(record) + '\n');
   }
 
-  private flush(lines: string[]): Promise<void> {
-    return lines.length === 0 ? Promise.resolve() : writeTo(this.out, lines.join('\n') + '\n');
+  private async flush(lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    if (this.closedBy) throw closedError(this.closedBy);
+    try {
+      await writeTo(this.out, lines.join('\n') + '\n');
+    } catch (err) {
+      throw closedError(err as Error);
+    }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.out.off('error', this.onStreamError);
+    // Late errors of a stream whose reader has gone are noise now.
+    if (this.closedBy) this.out.on('error', () => undefined);
+  }
+}
+
+/**
+ * The output is gone (EPIPE: the reader exited) or broken: not retryable, so the service stops
+ * with one line. The batch was not acknowledged, so its changes stay in the change log for the
+ * next run: nothing is lost.
+ */
+function closedError(err: Error): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END') {
+    return new FatalCaptureError('the output was closed by its reader (EPIPE); stopped, undelivered changes stay captured for the next run', { cause: err });
+  }
+  return err;
 }
 
 function writeTo(stream: Writable, text: string): Promise<void> {

@@ -37,8 +37,10 @@ export class CaptureService {
     await Promise.all([
       ...this.jobs.map((job) =>
         this.loop(job, stop).catch((err) => {
+          // The first failure is thrown (the CLI prints it as its one line); log or throw, never
+          // both. Failures of other tables while stopping are logged.
           if (!firstError) firstError = err;
-          this.logger.error({ table: job.pipeline.table, err: (err as Error).message }, 'table stopped');
+          else this.logger.error({ table: job.pipeline.table, err: (err as Error).message }, 'table stopped');
           failure.abort();
         }),
       ),
