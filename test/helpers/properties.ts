@@ -19,7 +19,8 @@ export async function checkProperty<Ts extends [unknown, ...unknown[]]>(
   const details = await fc.check(property as fc.IAsyncProperty<Ts>, { seed: PROPERTY_SEED, numRuns: propertyRuns(numRuns), endOnFailure: false });
   if (details.failed) {
     const replay = `CDC_PROPERTY_SEED=${details.seed} (fast-check path ${details.counterexamplePath})`;
-    throw new Error(`property failed; replay with ${replay}\n${fc.defaultReportMessage(details)}`);
+    const cause = details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
+    throw new Error(`property failed; replay with ${replay}: ${cause.message}\n${fc.defaultReportMessage(details)}`, { cause });
   }
 }
 
