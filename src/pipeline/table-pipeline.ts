@@ -4,7 +4,7 @@ import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../cor
 import type { Logger } from '../core/logger';
 import { describeRejected, type Sink } from '../core/sink';
 import { qualifiedName } from '../core/table-ref';
-import { FatalCaptureError } from '../core/errors';
+import { FatalCaptureError, ValueLimitError } from '../core/errors';
 import { isRetryable } from '../core/retryable';
 import { Backoff, sleep } from './backoff';
 import type { SequenceAllocator } from './sequence-allocator';
@@ -169,6 +169,10 @@ export class TablePipeline {
         if (backoff.attempts > 0) this.deps.logger.info({ table: this.table, step: what }, 'recovered');
         return result;
       } catch (err) {
+        // A source that cannot fail the one change (poll, oplog) stops the table: name it.
+        if (err instanceof ValueLimitError && !err.message.includes(this.table)) {
+          throw new ValueLimitError(`cannot ${what} table ${this.table}: ${err.message}`, { cause: err });
+        }
         if (!isRetryable(err)) throw err;
         const delay = backoff.nextDelayMs();
         this.deps.metrics?.retried(this.table, what);

@@ -101,3 +101,39 @@ describe('JavaScript-special column names through the WAL (postgres)', () => {
     }
   });
 });
+
+describe('a too-deep jsonb value through the WAL (postgres)', () => {
+  let tdb: pgt.TestDatabase;
+  let db: SourceDatabase;
+  before(async () => {
+    tdb = await pgt.createTestDatabase();
+    db = await openPostgres(tdb.url);
+  });
+  after(async () => {
+    await db?.close();
+    if (tdb) await dropSlotsOf(tdb.name);
+    await tdb?.drop();
+  });
+
+  test('fails its change alone, naming the column; the change behind it is delivered', async () => {
+    const admin = await tdb.client();
+    await admin.query('CREATE TABLE docs (id int PRIMARY KEY, doc jsonb); ALTER TABLE docs REPLICA IDENTITY FULL');
+    const ref = { schema: 'public', name: 'docs' };
+    await db.install(ref, {});
+    await db.upgrade!(ref, 'wal');
+    const source = db.openSource(ref, { logger: pgt.testLogger() });
+    await source.open();
+    try {
+      await source.read(10);
+      assert.equal(source.mode, 'wal');
+      await admin.query('INSERT INTO docs VALUES (1, $1)', ['['.repeat(3000) + ']'.repeat(3000)]);
+      await admin.query(`INSERT INTO docs VALUES (2, '{"a": 1}')`);
+      const [deep, shallow] = await readUntil(source, 2);
+      assert.match(deep!.failure!, /^WAL change: column "doc": a JSON value nests deeper than cdc decodes/);
+      assert.equal(deep!.after, null);
+      assert.deepEqual(shallow!.after, { id: 2, doc: { a: 1 } });
+    } finally {
+      await source.close();
+    }
+  });
+});

@@ -154,3 +154,15 @@ test('stdout sink: stop names table and position; dead-letter writes one record 
   assert.deepEqual(String(out.read()).trim().split('\n').map((l) => JSON.parse(l).source.position), ['p0', 'p3']);
   assert.match(String(dlq.read()), /"position":"p2"/);
 });
+
+test('pipeline: a source that throws a ValueLimitError stops the table, named, without retrying', async () => {
+  let reads = 0;
+  const source = new ListSource([]);
+  source.read = async () => {
+    reads++;
+    throw new ValueLimitError('a JSON value nests deeper than cdc decodes (1000 levels)');
+  };
+  const sink: Sink = { async open() {}, async write() {}, async close() {} };
+  await assert.rejects(run(source, sink), /^ValueLimitError: cannot read table public\.t: a JSON value nests deeper/);
+  assert.equal(reads, 1);
+});

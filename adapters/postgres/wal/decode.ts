@@ -1,4 +1,5 @@
 import type { Operation, Row } from '../../../src/core/change-event';
+import { ValueLimitError } from '../../../src/core/errors';
 import { setOwn } from '../../../src/core/lossless-json';
 import { pickColumns } from '../../../src/core/row';
 import { STRING_TYPE, type PgType } from '../types/pg-type';
@@ -51,7 +52,9 @@ export function decodeRowMessage(msg: RowMessage, types: ReadonlyMap<string, PgT
       let value: unknown;
       try {
         value = decodeText(type, raw);
-      } catch {
+      } catch (err) {
+        // Beyond the decoders' limits: the change fails as a whole (assembler.ts), never degraded to text.
+        if (err instanceof ValueLimitError) throw new ValueLimitError(`column ${JSON.stringify(name)}: ${err.message}`, { cause: err });
         invalid.add(name);
         value = raw;
       }
