@@ -1,4 +1,5 @@
-import { checkTableName } from './identifiers';
+import { cdcObjectNames, checkTableName } from './identifiers';
+import { refuseNameClash } from '../../src/core/name-clash';
 import { randomInt } from 'node:crypto';
 import type { CaptureMode } from '../../src/core/change-event';
 import type { ChangeSource, TableStatus } from '../../src/core/change-source';
@@ -113,6 +114,11 @@ export class MysqlSourceDatabase implements SourceDatabase {
 
   async install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
     checkTableName(table);
+    // The log table lives in the captured table's schema: a clash only matters within it.
+    const registered = (await listCaptured(this.driver))
+      .filter((t) => t.table.schema === table.schema)
+      .map((t) => ({ table: t.tableName, derived: t.logTable }));
+    refuseNameClash(qualifiedName(table), cdcObjectNames(table).logTable, registered);
     return installTrigger(this.ddl, table, options, () => this.migrate());
   }
 

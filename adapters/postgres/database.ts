@@ -9,7 +9,8 @@ import type { TableRef } from '../../src/core/table-ref';
 import type { ChangeHistory, RetentionSetting } from '../../src/core/change-history';
 import { qualifiedName } from '../../src/core/table-ref';
 import type { PgDriver } from './driver';
-import { checkTableName } from './identifiers';
+import { checkTableName, logTableName } from './identifiers';
+import { refuseNameClash } from '../../src/core/name-clash';
 import { SourceLocks } from './locks';
 import { pgMigrationDriver } from './migrations';
 import { pgSequenceStore } from './sequence-store';
@@ -74,6 +75,10 @@ export class PostgresDatabase implements SourceDatabase {
 
   async install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
     checkTableName(table);
+    if (await hasCaptureCatalog(this.driver)) {
+      const registered = (await listCapturedRows(this.driver)).map((r) => ({ table: r.tableName, derived: r.logTable }));
+      refuseNameClash(qualifiedName(table), logTableName(table), registered);
+    }
     await checkInstallable(this.driver, table, options); // before migrate: bad input creates nothing
     await this.migrate();
     return installTable(this.driver, table, options);

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects';
 import { runCli } from '../helpers/cli';
 import { KAFKA_BROKERS } from '../helpers/kafka';
+import { logTableName } from '../../adapters/postgres/identifiers';
+import { cdcObjectNames } from '../../adapters/mysql/identifiers';
 
 /**
  * Issue 11 item 5 on the real servers: PostgreSQL truncates names at 63 bytes, so installing a
@@ -44,6 +46,23 @@ for (const dialect of DIALECTS) {
       const run = await runCli(['run', '--source', db.url, '--kafka', KAFKA_BROKERS.join(','), '--table', '"a b",a_b']);
       assert.notEqual(run.code, 0);
       assert.match(run.stderr, /tables \S+\/\S*a b and \S+\/\S*a_b would both write to Kafka topic \S+a_b; change key "kafka.topic_template"/);
+    });
+
+    test('a derived-name clash (forged: a hash collision is improbable) is refused, naming both tables', async () => {
+      await db.exec(`CREATE TABLE clash_a (id int PRIMARY KEY)`);
+      await db.exec(`CREATE TABLE clash_b (id int PRIMARY KEY)`);
+      assert.equal((await runCli(['install-triggers', '--source', db.url, '--table', 'clash_a'])).code, 0);
+      const schema = db.qualified('x').split('.')[0]!;
+      if (db.dialect === 'postgres') {
+        await db.exec(`UPDATE cdc.captured_tables SET log_table = $1 WHERE table_name = $2`, [logTableName({ schema, name: 'clash_b' }), db.qualified('clash_a')]);
+      } else {
+        await db.exec(`UPDATE cdc_captured_tables SET log_table = ? WHERE table_name = ?`, [cdcObjectNames({ schema, name: 'clash_b' }).logTable, db.qualified('clash_a')]);
+      }
+      const before = await db.objects();
+      const refused = await runCli(['install-triggers', '--source', db.url, '--table', 'clash_b']);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /^cdc: table \S+clash_b would share cdc's object \S+ with the captured table \S+clash_a; rename one of them\n$/);
+      assert.deepEqual(await db.objects(), before);
     });
   });
 }
