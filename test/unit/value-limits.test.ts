@@ -166,3 +166,13 @@ test('pipeline: a source that throws a ValueLimitError stops the table, named, w
   await assert.rejects(run(source, sink), /^ValueLimitError: cannot read table public\.t: a JSON value nests deeper/);
   assert.equal(reads, 1);
 });
+
+test('MongoDB documents nested past the limit raise ValueLimitError, not a stack overflow', async () => {
+  const { documentToJson } = await import('../../adapters/mongodb/types/bson-json');
+  let doc: Record<string, unknown> = { leaf: 1 };
+  for (let i = 0; i < 20000; i++) doc = { a: doc };
+  assert.throws(() => documentToJson(doc), ValueLimitError);
+  let ok: Record<string, unknown> = { leaf: 1 };
+  for (let i = 0; i < 100; i++) ok = { a: [ok] };
+  assert.doesNotThrow(() => documentToJson(ok));
+});
