@@ -37,6 +37,8 @@ export interface WireOptions {
   connectTimeoutMs: number;
   /** Already-open databases by source URL (the embedded demo passes its PGlite instance). */
   openDatabases?: Map<string, SourceDatabase>;
+  /** Aborts start-up's connection retries (a SIGTERM while a database or broker is unreachable). */
+  signal?: AbortSignal;
 }
 
 /** Builds the whole capture service from a validated config: the one place things are wired. */
@@ -51,7 +53,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
   try {
     sink = buildSink(config, logger);
     const opened = sink;
-    await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
+    await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs, options.signal);
     const jobs: TableJob[] = [];
     const background: BackgroundTask[] = [];
     const topicOwners = new Map<string, string>();
@@ -82,20 +84,20 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
     };
     if (config.state) {
       const url = config.state;
-      state = await retryUntil('cannot open the state store', () => RedisState.connect(url, { service: true }), options.connectTimeoutMs);
+      state = await retryUntil('cannot open the state store', () => RedisState.connect(url, { service: true }), options.connectTimeoutMs, options.signal);
     }
     for (const [sourceIndex, src] of config.sources.entries()) {
       // Tables registered for polling (docs/polling.md) get a poll source; a poll-only source never
       // opens the trigger adapter, which would create cdc's schema in a database cdc may only read.
       const openedState = state;
       const poll = openedState
-        ? await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => planPolling(src, openedState), options.connectTimeoutMs)
+        ? await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => planPolling(src, openedState), options.connectTimeoutMs, options.signal)
         : null;
       if (poll) catalogs.push(poll.catalog);
       if (!poll || poll.needsTriggerSource) {
         const db =
           options.openDatabases?.get(src.url) ??
-          (await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => openSourceDatabase(src.url), options.connectTimeoutMs));
+          (await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => openSourceDatabase(src.url), options.connectTimeoutMs, options.signal));
         databases.push(db);
         await db.migrate();
         const sourceId = src.id ?? db.databaseName;

@@ -49,7 +49,18 @@ async function serve(
 ): Promise<number> {
   const demo = options.demo ? await startEmbeddedDemo(logger, stop) : null;
   const effective = demo ? demo.configure(config) : config;
-  const wired = await wire(effective, logger, { connectTimeoutMs: options.connectTimeoutMs, openDatabases: demo?.databases });
+  let wired: Awaited<ReturnType<typeof wire>>;
+  try {
+    wired = await wire(effective, logger, { connectTimeoutMs: options.connectTimeoutMs, openDatabases: demo?.databases, signal: stop.signal });
+  } catch (err) {
+    await demo?.stop();
+    // Stopped while still connecting (a database or broker unreachable): nothing ran, a clean stop.
+    if (stop.signal.aborted) {
+      logger.info({}, 'stopped during start-up');
+      return 0;
+    }
+    throw err;
+  }
   try {
     await wired.service.run(stop.signal);
     logger.info({}, 'stopped');

@@ -39,4 +39,17 @@ describe('SIGTERM during start-up', () => {
       else assert.equal(code, 0, where);
     }
   });
+
+  test('a SIGTERM while start-up retries an unreachable database stops at once, exit 0', async () => {
+    const run = startCli(['run', '--source', 'postgres://postgres@127.0.0.1:1/nowhere', '--sink', 'stdout', '--connect-timeout', '120']);
+    await new Promise((r) => setTimeout(r, 2000));
+    const t0 = Date.now();
+    run.child.kill('SIGTERM');
+    const timer = setTimeout(() => run.child.kill('SIGKILL'), 15_000);
+    const code = await run.exited;
+    clearTimeout(timer);
+    assert.equal(code, 0, run.stderr);
+    // Not the 10 s shutdown timeout: the connection retries end with the signal.
+    assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+  });
 });
