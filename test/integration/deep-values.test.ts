@@ -52,6 +52,8 @@ for (const dialect of DIALECTS) {
           if (tooDeep > 0) {
             const dead = await consumeAll([`${topic}.dlq`], { until: (m) => m.length >= tooDeep, timeoutMs: 30_000 });
             assert.equal(dead.length, tooDeep);
+            assert.deepEqual(dead.map((d) => d.value.primary_key), deepest.filter((d) => d > 1000).map((_, i) => ({ id: 10 + i })), 'named by their keys');
+            assert.deepEqual(dead.map((d) => d.key), dead.map((d) => JSON.stringify(d.value.primary_key)), 'keyed like their events');
             for (const d of dead) {
               assert.equal(d.value.error, 'undecodable');
               assert.equal(d.value.table_name, db.qualified('docs'));

@@ -6,7 +6,7 @@ import { toChangeEvent } from '../../src/core/change-event';
 import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source';
 import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
-import { checkJsonDepth, checkJsonText, JSON_LIMITS, normalizeJson, parseJson, parseJsonRaw } from '../../src/core/lossless-json';
+import { checkJsonDepth, checkJsonText, extractMembers, JSON_LIMITS, normalizeJson, parseJson, parseJsonRaw } from '../../src/core/lossless-json';
 import type { Sink } from '../../src/core/sink';
 import { encodeNative } from '../../src/format/native';
 import { SequenceAllocator } from '../../src/pipeline/sequence-allocator';
@@ -59,11 +59,13 @@ test('PostgreSQL and MySQL trigger rows: a too-deep value fails only its change,
   assert.match(pg.failure!, /change log row 12: .*deeper than cdc decodes \(1000 levels\)/);
   assert.equal(pg.after, null);
   assert.equal(pg.position, '9/12');
+  assert.deepEqual(pg.primaryKey, { id: 7 }, 'the key is read from the image without decoding the deep value');
   const my = mysqlChange(
     { id: '5', op: 'I', trx_id: '1', changed_at: '2024-01-01 00:00:00.000000', before_image: null, after_image: JSON.stringify({ id: 7, doc: { json: deepArray(3000) } }) },
     { table: 'd.t', generation: 'g', keyColumns: ['id'] },
   );
   assert.match(my.failure!, /change log row 5: .*deeper/);
+  assert.deepEqual(my.primaryKey, { id: 7 });
   const binlog = () => decodeBinlogRow({ doc: deepArray(3000) }, new Map([['doc', { name: 'doc', kind: 'json' } as never]]), true);
   assert.throws(binlog, (e: Error) => e instanceof ValueLimitError && /column "doc"/.test(e.message));
 });
@@ -175,4 +177,15 @@ test('MongoDB documents nested past the limit raise ValueLimitError, not a stack
   let ok: Record<string, unknown> = { leaf: 1 };
   for (let i = 0; i < 100; i++) ok = { a: [ok] };
   assert.doesNotThrow(() => documentToJson(ok));
+});
+
+test('extractMembers picks top-level members without parsing the rest', () => {
+  const deep = deepArray(100000);
+  assert.equal(extractMembers(`{"doc": ${deep}, "id": 7, "s": "a\\"}"}`, ['id', 's']), '{"id":7,"s":"a\\"}"}');
+  assert.equal(extractMembers(' { "a" : [1, {"b": "}"}] , "k\\u0041" : -1.5e3 } ', ['kA']), '{"k\\u0041":-1.5e3}');
+  assert.equal(extractMembers('{"__proto__": 1, "x": {}}', ['__proto__']), '{"__proto__":1}');
+  assert.equal(extractMembers('{}', ['id']), '{}');
+  assert.equal(extractMembers('{"a": 1', ['a']), null);
+  assert.equal(extractMembers('[1]', ['a']), null);
+  assert.equal(extractMembers('(1,2)', ['a']), null);
 });

@@ -1,5 +1,6 @@
 import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
 import { FatalCaptureError, ValueLimitError } from '../../../src/core/errors';
+import { extractMembers } from '../../../src/core/lossless-json';
 import { pickColumns } from '../../../src/core/row';
 import type { MysqlQueryable } from '../driver';
 import { decodeImage } from '../types/image-decoder';
@@ -65,7 +66,7 @@ export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChang
         operation,
         before: null,
         after: null,
-        primaryKey: null,
+        primaryKey: keyOfUndecodable(operation === 'DELETE' ? row.before_image : row.after_image, ctx.keyColumns),
         timestamp: `${row.changed_at.replace(' ', 'T')}Z`,
         transactionId: row.trx_id,
         changeId: changeIdOf(ctx.generation, id),
@@ -82,4 +83,15 @@ export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChang
 function keyOf(image: Row | null, keyColumns: readonly string[]): Row | null {
   if (!image) return null;
   return pickColumns(image, keyColumns);
+}
+
+/** The key members of an image that cannot be decoded as a whole, so the failed change keeps its key. */
+function keyOfUndecodable(image: string | null, keyColumns: readonly string[]): Row | null {
+  const members = image === null ? null : extractMembers(image, keyColumns);
+  if (members === null) return null;
+  try {
+    return pickColumns(decodeImage(members), keyColumns);
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,6 @@
 import type { CapturedChange, Operation } from '../../../src/core/change-event';
 import { ValueLimitError } from '../../../src/core/errors';
+import { extractMembers } from '../../../src/core/lossless-json';
 import { pickColumns } from '../../../src/core/row';
 import { eventTimestamp } from '../types/canonical';
 import type { DecodedImage } from '../types/jsonb-decoder';
@@ -32,9 +33,24 @@ export function toCapturedChange(
     // A value beyond the decoders' limits fails this change alone (the pipeline applies the
     // oversize policy to it); the rows behind it are still delivered.
     if (!(err instanceof ValueLimitError)) throw err;
-    return { ...base, before: null, after: null, primaryKey: null, failure: `change log row ${row.id}: ${err.message}` };
+    const primaryKey = keyOfUndecodable(row.after ?? row.before, ctx);
+    return { ...base, before: null, after: null, primaryKey, failure: `change log row ${row.id}: ${err.message}` };
   }
   // The key of the row as it is after the change (UPDATE), or as it was (DELETE).
   const keySource = after ?? before;
   return { ...base, before, after, primaryKey: keySource ? pickColumns(keySource, ctx.keyColumns) : null };
+}
+
+/**
+ * The key of an image that cannot be decoded as a whole: its key members alone, decoded the same
+ * way, so the failed change is still named (and dead-lettered) by its key. Null when even that fails.
+ */
+function keyOfUndecodable(image: string | null, ctx: { keyColumns: readonly string[]; decode: (image: string) => DecodedImage }) {
+  const members = image === null ? null : extractMembers(image, ctx.keyColumns);
+  if (members === null) return null;
+  try {
+    return pickColumns(ctx.decode(members).row, ctx.keyColumns);
+  } catch {
+    return null;
+  }
 }
