@@ -1,6 +1,6 @@
 import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
 import { FatalCaptureError, ValueLimitError } from '../../../src/core/errors';
-import { extractMembers } from '../../../src/core/lossless-json';
+import { extractMembers } from '../../../src/core/json-members';
 import { pickColumns } from '../../../src/core/row';
 import type { MysqlQueryable } from '../driver';
 import { decodeImage } from '../types/image-decoder';

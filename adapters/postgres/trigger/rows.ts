@@ -1,6 +1,6 @@
 import type { CapturedChange, Operation } from '../../../src/core/change-event';
 import { ValueLimitError } from '../../../src/core/errors';
-import { extractMembers } from '../../../src/core/lossless-json';
+import { extractMembers } from '../../../src/core/json-members';
 import { pickColumns } from '../../../src/core/row';
 import { eventTimestamp } from '../types/canonical';
 import type { DecodedImage } from '../types/jsonb-decoder';
