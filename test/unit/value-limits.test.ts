@@ -190,3 +190,18 @@ test('extractMembers picks top-level members without parsing the rest', () => {
   assert.equal(extractMembers('[1]', ['a']), null);
   assert.equal(extractMembers('(1,2)', ['a']), null);
 });
+
+test('a stack overflow is not retried; other errors keep their retry rule', async () => {
+  const { isRetryable } = await import('../../src/core/retryable');
+  const overflow = (): unknown => {
+    try {
+      const f = (n: number): number => f(n + 1) + 1;
+      return f(0);
+    } catch (err) {
+      return err;
+    }
+  };
+  assert.equal(isRetryable(overflow()), false);
+  assert.equal(isRetryable(new RangeError('The value of "offset" is out of range')), true);
+  assert.equal(isRetryable(new ValueLimitError('too deep')), false);
+});
