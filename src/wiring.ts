@@ -1,5 +1,6 @@
 import { KafkaSink } from '../adapters/kafka/kafka-sink';
 import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../adapters/kafka/config';
+import { topicName } from '../adapters/kafka/topic-name';
 import { resolveKafkaSecurity } from './config/kafka-security';
 import { withPasswordFile } from './config/url-password';
 import { withSourceTls } from './config/source-tls';
@@ -39,6 +40,8 @@ export interface WireOptions {
   connectTimeoutMs: number;
   /** Already-open databases by source URL (the embedded demo passes its PGlite instance). */
   openDatabases?: Map<string, SourceDatabase>;
+  /** Aborts start-up's connection retries (a SIGTERM while a database or broker is unreachable). */
+  signal?: AbortSignal;
 }
 
 /** Builds the whole capture service from a validated config: the one place things are wired. */
@@ -59,11 +62,23 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
   try {
     sink = buildSink(config, kafkaSecurity, logger);
     const opened = sink;
-    await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
+    await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs, options.signal);
     const jobs: TableJob[] = [];
     const background: BackgroundTask[] = [];
+    const topicOwners = new Map<string, string>();
     const addJob = (t: { source: ChangeSource; sequences: SequenceStore; sourceId: string; entry: TableEntry | null; prefix: string; keyColumns: string[] }) => {
       const name = qualifiedName(t.source.table);
+      if (config.sink === 'kafka') {
+        // Topic names fold characters Kafka does not allow to '_': `a b` and `a_b` would share a
+        // topic (and their keys interleave). Refuse rather than mix two tables' events silently.
+        const topic = topicName(config.kafka.topic_template, t.sourceId, name);
+        const owner = `${t.sourceId}/${name}`;
+        const other = topicOwners.get(topic);
+        if (other !== undefined && other !== owner) {
+          throw new ConfigError(`tables ${other} and ${owner} would both write to Kafka topic ${topic}; change key "kafka.topic_template" or capture them from separate runs`);
+        }
+        topicOwners.set(topic, owner);
+      }
       const transform =
         t.entry !== null && typeof t.entry === 'object'
           ? compileTransform(name, t.entry, process.env, { keyColumns: t.keyColumns, keyPrefix: t.prefix })
@@ -78,20 +93,20 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
     };
     if (config.state) {
       const url = config.state;
-      state = await retryUntil('cannot open the state store', () => RedisState.connect(url, { service: true }), options.connectTimeoutMs);
+      state = await retryUntil('cannot open the state store', () => RedisState.connect(url, { service: true }), options.connectTimeoutMs, options.signal);
     }
     for (const [sourceIndex, src] of config.sources.entries()) {
       // Tables registered for polling (docs/polling.md) get a poll source; a poll-only source never
       // opens the trigger adapter, which would create cdc's schema in a database cdc may only read.
       const openedState = state;
       const poll = openedState
-        ? await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => planPolling(src, openedState), options.connectTimeoutMs)
+        ? await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => planPolling(src, openedState), options.connectTimeoutMs, options.signal)
         : null;
       if (poll) catalogs.push(poll.catalog);
       if (!poll || poll.needsTriggerSource) {
         const db =
           options.openDatabases?.get(src.url) ??
-          (await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => openSourceDatabase(src.url), options.connectTimeoutMs));
+          (await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => openSourceDatabase(src.url), options.connectTimeoutMs, options.signal));
         databases.push(db);
         await db.migrate();
         const sourceId = src.id ?? db.databaseName;
@@ -145,7 +160,7 @@ function withSecretFiles(config: CdcConfig): CdcConfig {
 
 function buildSink(config: CdcConfig, security: KafkaSecurity, logger: Logger): Sink {
   const encode = encoderFor(config.format);
-  if (config.sink === 'stdout') return new StdoutSink(encode);
+  if (config.sink === 'stdout') return new StdoutSink(encode, process.stdout, { onUndeliverable: config.kafka.on_oversize });
   if (!config.kafka.brokers) throw new ConfigError('key "kafka.brokers" is required when sink is "kafka": pass --kafka <host:port,…>');
   return new KafkaSink(
     {

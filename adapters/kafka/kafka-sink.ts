@@ -1,8 +1,8 @@
 import type { Admin, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import type { ChangeEvent } from '../../src/core/change-event';
-import { FatalCaptureError } from '../../src/core/errors';
+import { FatalCaptureError, TransientError, ValueLimitError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
-import type { EncodedMessage, EventEncoder, Sink } from '../../src/core/sink';
+import { describeRejected, type EncodedMessage, type EventEncoder, type Sink } from '../../src/core/sink';
 import { createKafkaClient, explainKafkaError } from './client';
 import type { KafkaSinkConfig } from './config';
 import { TopicCatalog } from './topic-catalog';
@@ -91,7 +91,17 @@ export class KafkaSink implements Sink {
     for (const event of events) {
       const topic = topicName(this.config.topicTemplate, event.source_db, event.table_name);
       const info = await catalog.ensure(topic);
-      const message = this.encode(event);
+      let message: EncodedMessage;
+      try {
+        message = this.encode(event);
+      } catch (err) {
+        // A value the encoder cannot serialise (nested past JSON.stringify's stack) concerns this
+        // one event: it takes the oversize policy's way rather than failing (and retrying) the batch.
+        if (!(err instanceof RangeError || err instanceof ValueLimitError)) throw err;
+        await flush();
+        await this.undeliverable(event, topic, { error: 'unencodable', reason: err.message });
+        continue;
+      }
       const size = messageSize(message);
       if (size > info.maxMessageBytes) {
         await flush();
@@ -117,6 +127,19 @@ export class KafkaSink implements Sink {
     await flush();
   }
 
+  /** A change the pipeline could not decode (CapturedChange.failure): the oversize policy applies. */
+  async reject(event: ChangeEvent, reason: string): Promise<void> {
+    if (this.broken || !this.producer) await this.reconnect();
+    const topic = topicName(this.config.topicTemplate, event.source_db, event.table_name);
+    try {
+      await this.topics!.ensure(topic);
+      await this.undeliverable(event, topic, { error: 'undecodable', reason });
+    } catch (err) {
+      if (!(err instanceof FatalCaptureError)) this.broken = true;
+      throw err;
+    }
+  }
+
   private async oversize(event: ChangeEvent, topic: string, size: number, limit: number): Promise<void> {
     const where = `table ${event.table_name} key ${JSON.stringify(event.primary_key)}`;
     if (this.config.onOversize === 'stop') {
@@ -125,12 +148,27 @@ export class KafkaSink implements Sink {
           `raise max.message.bytes or run with --on-oversize dead-letter`,
       );
     }
-    const dlq = `${topic}.dlq`.slice(0, 249);
+    await this.deadLetter(event, topic, { error: 'message_too_large', size_bytes: size, limit_bytes: limit });
+    this.logger.error({ table: event.table_name, key: event.primary_key, size, limit, dlq: dlqName(topic) }, 'event too large for Kafka; written to dead-letter topic');
+  }
+
+  /** An event that cannot be a message at all (undecodable or unencodable value). */
+  private async undeliverable(event: ChangeEvent, topic: string, what: { error: string; reason: string }): Promise<void> {
+    if (this.config.onOversize === 'stop') {
+      throw new FatalCaptureError(`${describeRejected(event, what.reason)}; run with --on-oversize dead-letter to skip it into ${dlqName(topic)}`);
+    }
+    await this.deadLetter(event, topic, what);
+    this.logger.error(
+      { table: event.table_name, key: event.primary_key, position: event.source.position, reason: what.reason, dlq: dlqName(topic) },
+      'change cannot be delivered; written to dead-letter topic',
+    );
+  }
+
+  private async deadLetter(event: ChangeEvent, topic: string, details: Record<string, unknown>): Promise<void> {
+    const dlq = dlqName(topic);
     await this.topics!.ensure(dlq);
     const record = {
-      error: 'message_too_large',
-      size_bytes: size,
-      limit_bytes: limit,
+      ...details,
       topic,
       event_id: event.event_id,
       source_db: event.source_db,
@@ -146,7 +184,6 @@ export class KafkaSink implements Sink {
       messages: [{ key: event.primary_key ? JSON.stringify(event.primary_key) : null, value: JSON.stringify(record) }],
       acks: -1,
     });
-    this.logger.error({ table: event.table_name, key: event.primary_key, size, limit, dlq }, 'event too large for Kafka; written to dead-letter topic');
   }
 
   async close(): Promise<void> {
@@ -154,6 +191,10 @@ export class KafkaSink implements Sink {
     this.producer = null;
     this.admin = null;
   }
+}
+
+function dlqName(topic: string): string {
+  return `${topic}.dlq`.slice(0, 249);
 }
 
 function toKafkaMessage(m: EncodedMessage): Message {

@@ -15,6 +15,22 @@ export function quoteIdent(name: string): string {
   return '`' + name.replaceAll('`', '``') + '`';
 }
 
+/**
+ * Refuses a table reference MySQL/MariaDB cannot hold (one-line UserInputError): each part at
+ * most 64 characters, not empty, no NUL, and no trailing space (the server refuses those names).
+ */
+export function checkTableName(t: TableRef): void {
+  for (const [part, what] of [[t.schema, 'database name'], [t.name, 'table name']] as const) {
+    if (part.length === 0) throw new UserInputError(`table name ${JSON.stringify(qualifiedName(t))} has an empty part`);
+    if (part.includes('\u0000')) throw new UserInputError(`${what} ${JSON.stringify(part)} contains a NUL character`);
+    const chars = [...part].length;
+    if (chars > MAX_IDENTIFIER) {
+      throw new UserInputError(`${what} ${JSON.stringify(part)} is ${chars} characters; MySQL and MariaDB names are at most ${MAX_IDENTIFIER}`);
+    }
+    if (part.endsWith(' ')) throw new UserInputError(`${what} ${JSON.stringify(part)} ends with a space, which MySQL and MariaDB do not allow`);
+  }
+}
+
 /** `schema`.`table` */
 export function quoteTable(t: TableRef): string {
   return `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;

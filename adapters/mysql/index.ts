@@ -1,3 +1,5 @@
+import { cdcObjectNames, checkTableName } from './identifiers';
+import { refuseNameClash } from '../../src/core/name-clash';
 import { randomInt } from 'node:crypto';
 import type { CaptureMode } from '../../src/core/change-event';
 import type { ChangeSource, TableStatus } from '../../src/core/change-source';
@@ -127,12 +129,17 @@ export class MysqlSourceDatabase implements SourceDatabase {
 
   async checkInstall(table: TableRef, options: InstallOptions): Promise<void> {
     await this.stateReady();
+    checkTableName(table);
     await checkInstallable(this.ddl, table, options);
     await refuseBinlogMode(this.driver, qualifiedName(table));
   }
 
   async install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
     await this.stateReady();
+    checkTableName(table);
+    // Every change log lives in cdc's state database: a derived-name clash matters across schemas.
+    const registered = (await listCaptured(this.driver)).map((t) => ({ table: t.tableName, derived: t.logTable }));
+    refuseNameClash(qualifiedName(table), cdcObjectNames(table).logTable, registered);
     return installTrigger(this.ddl, table, options, () => this.migrate());
   }
 
@@ -143,6 +150,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
 
   async upgrade(table: TableRef, to: CaptureMode): Promise<UpgradeResult> {
     await this.stateReady();
+    checkTableName(table);
     return requestUpgrade(
       { ...this.ddl, mariadb: this.server.mariadb, strategy: this.strategy, ensureMigrated: () => this.migrate() },
       table,

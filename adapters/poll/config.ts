@@ -1,4 +1,5 @@
 import { UserInputError } from '../../src/core/errors';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT } from '../../src/core/timers';
 
 /**
  * What the polled column holds (docs/polling.md). `timestamp`: a change stamp from the database
@@ -57,7 +58,9 @@ export function parseDuration(flag: string, text: string): number {
   if (!m) throw new UserInputError(`${flag} must be a duration like 500ms, 5s or 2m, got ${JSON.stringify(text)}`);
   const unit = m[2] ?? 's';
   const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Math.round(Number(m[1]) * factor);
+  const ms = Math.round(Number(m[1]) * factor);
+  if (ms > MAX_TIMER_MS) throw new UserInputError(`${flag} must be at most ${MAX_TIMER_TEXT}, got ${JSON.stringify(text)}`);
+  return ms;
 }
 
 /** Two registrations describe the same capture (re-running install-poll with them changes nothing). */

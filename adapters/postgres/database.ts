@@ -9,6 +9,8 @@ import type { TableRef } from '../../src/core/table-ref';
 import type { ChangeHistory, RetentionSetting } from '../../src/core/change-history';
 import { qualifiedName } from '../../src/core/table-ref';
 import type { PgDriver } from './driver';
+import { checkTableName, logTableName } from './identifiers';
+import { refuseNameClash } from '../../src/core/name-clash';
 import { SourceLocks } from './locks';
 import { pgMigrationDriver } from './migrations';
 import { pgSequenceStore } from './sequence-store';
@@ -67,10 +69,16 @@ export class PostgresDatabase implements SourceDatabase {
   }
 
   async checkInstall(table: TableRef, options: InstallOptions): Promise<void> {
+    checkTableName(table);
     await checkInstallable(this.driver, table, options);
   }
 
   async install(table: TableRef, options: InstallOptions): Promise<InstallResult> {
+    checkTableName(table);
+    if (await hasCaptureCatalog(this.driver)) {
+      const registered = (await listCapturedRows(this.driver)).map((r) => ({ table: r.tableName, derived: r.logTable }));
+      refuseNameClash(qualifiedName(table), logTableName(table), registered);
+    }
     await checkInstallable(this.driver, table, options); // before migrate: bad input creates nothing
     await this.migrate();
     return installTable(this.driver, table, options);
@@ -89,6 +97,7 @@ export class PostgresDatabase implements SourceDatabase {
   }
 
   async upgrade(table: TableRef, to: CaptureMode): Promise<UpgradeResult> {
+    checkTableName(table);
     await this.migrate();
     if (to === 'wal') return requestWal({ driver: this.driver, url: this.options.url ?? null, databaseName: this.databaseName, logger: this.logger }, table);
     if (to === 'trigger') return requestTrigger(this.driver, table);

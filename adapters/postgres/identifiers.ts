@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { UserInputError } from '../../src/core/errors';
 import type { TableRef } from '../../src/core/table-ref';
 import { qualifiedName } from '../../src/core/table-ref';
 
@@ -6,16 +7,38 @@ import { qualifiedName } from '../../src/core/table-ref';
 export const CDC_SCHEMA = 'cdc';
 
 /** PostgreSQL's NAMEDATALEN − 1: longer identifiers are silently truncated, so we never produce one. */
-const MAX_IDENTIFIER_BYTES = 63;
+export const MAX_IDENTIFIER_BYTES = 63;
 
 /**
  * Quotes an identifier for SQL text: always double-quoted with `"` doubled, so capitals, spaces,
  * dots and SQL fragments in names stay part of the name. A NUL cannot be part of a PostgreSQL
- * identifier and would end the string early in the server, so it is rejected.
+ * identifier and would end the string early in the server, so it is rejected. So is a name
+ * longer than 63 bytes: the server would truncate it and silently mean another object (a 64-byte
+ * table name was registered under a name that does not exist, and its 63-byte prefix then took
+ * over the same trigger).
  */
 export function quoteIdent(name: string): string {
-  if (name.includes('\u0000')) throw new Error('identifier contains a NUL character');
+  if (name.includes('\u0000')) throw new UserInputError(`identifier ${JSON.stringify(name)} contains a NUL character`);
+  checkIdentifierLength(name, 'identifier');
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+function checkIdentifierLength(name: string, what: string): void {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > MAX_IDENTIFIER_BYTES) {
+    throw new UserInputError(
+      `${what} ${JSON.stringify(name)} is ${bytes} bytes; PostgreSQL names are at most ${MAX_IDENTIFIER_BYTES} bytes (it would truncate it to another name)`,
+    );
+  }
+}
+
+/** Refuses a table reference PostgreSQL would truncate or cannot hold (one-line UserInputError). */
+export function checkTableName(t: TableRef): void {
+  if (t.schema.length === 0 || t.name.length === 0) throw new UserInputError(`table name ${JSON.stringify(qualifiedName(t))} has an empty part`);
+  for (const [part, what] of [[t.schema, 'schema name'], [t.name, 'table name']] as const) {
+    if (part.includes('\u0000')) throw new UserInputError(`${what} ${JSON.stringify(part)} contains a NUL character`);
+    checkIdentifierLength(part, what);
+  }
 }
 
 export function quoteTable(t: TableRef): string {

@@ -16,11 +16,35 @@ export class SourceLocks {
   private session: PgSession | null = null;
   private opening: Promise<PgSession> | null = null;
   private readonly held = new Map<string, { owner: object; session: PgSession }>();
+  private readonly released = new WeakSet<PgSession>();
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly driver: PgDriver) {}
 
   /** Takes (or confirms) the lock on `table` for `owner`. Returns true when it had to be re-taken. */
   async ensure(table: string, owner: object): Promise<boolean> {
+    const entry = this.held.get(table);
+    // The common case (held, connection alive) answers without a query and without queueing.
+    if (entry && !entry.session.lost && entry.owner === owner) return false;
+    return this.exclusive(() => this.take(table, owner));
+  }
+
+  async release(table: string, owner: object): Promise<void> {
+    return this.exclusive(() => this.drop(table, owner));
+  }
+
+  /**
+   * Runs lock operations one at a time: they share one connection, and tables opening or closing
+   * together queued concurrent queries on it (pg's "client is already executing a query"
+   * deprecation with 14 tables) and raced on who releases the session last.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async take(table: string, owner: object): Promise<boolean> {
     const entry = this.held.get(table);
     if (entry && !entry.session.lost) {
       if (entry.owner === owner) return false;
@@ -39,7 +63,7 @@ export class SourceLocks {
     return retaken;
   }
 
-  async release(table: string, owner: object): Promise<void> {
+  private async drop(table: string, owner: object): Promise<void> {
     const entry = this.held.get(table);
     if (!entry || entry.owner !== owner) return;
     this.held.delete(table);
@@ -49,14 +73,30 @@ export class SourceLocks {
     }
     if (![...this.held.values()].some((e) => e.session === session)) {
       if (this.session === session) this.session = null;
-      await session.release();
+      await this.releaseSession(session);
     }
   }
 
   async close(): Promise<void> {
-    for (const [table, { owner }] of [...this.held]) await this.release(table, owner);
-    if (this.session) await this.session.release().catch(() => undefined);
-    this.session = null;
+    // Sources may still be closing concurrently (shutdown closes every table at once).
+    await Promise.all([...this.held].map(([table, { owner }]) => this.release(table, owner)));
+    await this.exclusive(async () => {
+      const session = this.session;
+      this.session = null;
+      if (session) await this.releaseSession(session).catch(() => undefined);
+    });
+  }
+
+  /**
+   * Releases a session once. Two tables closing at the same moment both found themselves the
+   * last user of the shared session after their unlock query, and both released it: pg's
+   * "Release called on client which has already been released" at every shutdown. (Lock
+   * operations now run one at a time; this stays as the guard for the old lost session.)
+   */
+  private async releaseSession(session: PgSession): Promise<void> {
+    if (this.released.has(session)) return;
+    this.released.add(session);
+    await session.release();
   }
 
   private async liveSession(): Promise<PgSession> {
@@ -64,7 +104,7 @@ export class SourceLocks {
     this.opening ??= (async () => {
       const old = this.session;
       this.session = null;
-      if (old) await old.release().catch(() => undefined);
+      if (old) await this.releaseSession(old).catch(() => undefined);
       this.session = await this.driver.dedicated();
       return this.session;
     })().finally(() => (this.opening = null));

@@ -69,6 +69,7 @@ export function poolDriver(config: pg.PoolConfig): PgDriver {
     async dedicated(): Promise<PgSession> {
       const client = await acquire();
       let lost = false;
+      let released = false;
       const onError = () => {
         lost = true;
       };
@@ -88,6 +89,9 @@ export function poolDriver(config: pg.PoolConfig): PgDriver {
           return lost;
         },
         async release() {
+          // Idempotent: pg throws when a client is released twice.
+          if (released) return;
+          released = true;
           client.off('error', onError);
           // Destroyed, never returned to the pool with session state (locks) in it.
           client.release(true);

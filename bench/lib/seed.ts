@@ -25,7 +25,8 @@ export async function installTriggers(db: TestDatabase, tables: string[], extra:
 }
 
 export async function uninstallTriggers(db: TestDatabase, tables: string[]): Promise<void> {
-  const r = await runCli(['uninstall-triggers', '--source', db.url, '--table', tables.join(',')], {}, 120_000);
+  // --force: a benchmark discards whatever an earlier phase left in the logs.
+  const r = await runCli(['uninstall-triggers', '--source', db.url, '--table', tables.join(','), '--force'], {}, 120_000);
   assert.equal(r.code, 0, `uninstall-triggers ${tables.join(',')}: ${r.stderr}`);
 }
 

@@ -25,7 +25,13 @@ export function readConfigFile(path: string): unknown {
  * `${NAME}` inside a string value is replaced by the environment variable NAME, so passwords stay
  * out of config files. An unset variable is an error naming the key, never an empty password.
  */
-export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, origin: string, path: string[]): unknown {
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, origin: string, path: string[], within: Set<object> = new Set()): unknown {
+  // A recursive YAML alias (`a: &a [*a]`) parses into a value that contains itself; walking it
+  // overflowed the stack and was reported as an "unexpected error".
+  if (value !== null && typeof value === 'object') {
+    if (within.has(value)) throw new ConfigError(`config file ${origin}: key "${path.join('.')}" contains itself (a recursive YAML alias)`);
+    within = new Set(within).add(value);
+  }
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];
@@ -33,9 +39,9 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, origin: string
       return v;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, origin, [...path, String(i)]));
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, origin, [...path, String(i)], within));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, origin, [...path, k])]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, origin, [...path, k], within)]));
   }
   return value;
 }

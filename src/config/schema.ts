@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { OVERSIZE_POLICIES } from '../../adapters/kafka/config';
 import { FORMATS } from '../format';
-import { parseSchedule } from './schedule';
+import { scheduleProblem } from './schedule';
+import { MAX_TIMER_MS } from '../core/timers';
 import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
 import { tableTransformShape } from '../transform/schema';
 import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security';
@@ -10,17 +11,25 @@ import { sourceTlsSchema } from './source-tls';
 export const SINKS = ['kafka', 'stdout'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-const schedule = z.string().refine((s) => parseSchedule(s) !== null, {
-  message: 'expected a duration like "50ms"/"2s"/"1m" or a cron expression like "*/5 * * * * *"',
+const schedule = z.string().superRefine((s, ctx) => {
+  const problem = scheduleProblem(s);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 /** `initial`: `cdc run` snapshots a table that was never snapshotted (docs/snapshots.md). */
 export const SNAPSHOT_MODES = ['initial', 'never'] as const;
-const snapshotChunkSize = z.number().int().min(1).max(100_000);
+/**
+ * A whole number in [min, max]. The range is checked before integrality: zod's int check also
+ * caps at 2^53, and its message came first, so `batch_size: 1e300` named 9007199254740991
+ * instead of the key's own limit.
+ */
+const wholeNumber = (min: number, max: number) => z.number().min(min).max(max).int();
+
+const snapshotChunkSize = wholeNumber(1, 100_000);
 
 const tableOptions = {
   schedule: schedule.optional(),
-  batch_size: z.number().int().min(1).max(100_000).optional(),
+  batch_size: wholeNumber(1, 100_000).optional(),
   snapshot: z.enum(SNAPSHOT_MODES).optional(),
   snapshot_chunk_size: snapshotChunkSize.optional(),
 };
@@ -52,8 +61,8 @@ export const configSchema = z
         brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1).optional(),
         client_id: z.string().min(1).default('cdc'),
         topic_template: z.string().includes('{table}').default('cdc.{source_id}.{table}'),
-        partitions: z.number().int().min(1).default(1),
-        replication_factor: z.number().int().min(1).default(1),
+        partitions: wholeNumber(1, 2_147_483_647).default(1),
+        replication_factor: wholeNumber(1, 32_767).default(1),
         on_oversize: z.enum(OVERSIZE_POLICIES).default('stop'),
         ssl: kafkaSslSchema.optional(),
         sasl: kafkaSaslSchema.optional(),
@@ -63,7 +72,7 @@ export const configSchema = z
     defaults: z
       .object({
         schedule: schedule.default('50ms'),
-        batch_size: z.number().int().min(1).max(100_000).default(2000),
+        batch_size: wholeNumber(1, 100_000).default(2000),
         snapshot: z.enum(SNAPSHOT_MODES).default('never'),
         snapshot_chunk_size: snapshotChunkSize.default(DEFAULT_SNAPSHOT_CHUNK_SIZE),
       })
@@ -74,8 +83,8 @@ export const configSchema = z
     state: z.string().regex(/^rediss?:\/\//i, 'expected redis://host:port/db or rediss://…').optional(),
     state_password_file: z.string().min(1).optional(),
     log_level: z.enum(LOG_LEVELS).default('info'),
-    metrics_port: z.number().int().min(0).max(65535).optional(),
-    shutdown_timeout_ms: z.number().int().min(0).default(10_000),
+    metrics_port: wholeNumber(0, 65535).optional(),
+    shutdown_timeout_ms: wholeNumber(0, MAX_TIMER_MS).default(10_000),
   })
   .strict();
 

@@ -54,6 +54,14 @@ export interface CapturedChange {
   position: string;
   /** Extra adapter fields for event.source (e.g. { txid, lsn }). */
   sourceExtra?: Record<string, unknown>;
+  /**
+   * Set when this one change cannot become an event (a value beyond the decoders' limits,
+   * ValueLimitError): why, in one line. `before`/`after` are then null and `primaryKey` is what
+   * is known of the key (or null); `position` still names the change. The pipeline hands it to
+   * the sink's oversize policy (Sink.reject) in its place in the order, so the changes behind it
+   * are delivered.
+   */
+  failure?: string;
 }
 
 /**

@@ -31,3 +31,11 @@ export function isPrivilegeError(err: unknown): boolean {
   if (e.code === '42501' || e.sqlState === '42501') return true;
   return typeof e.code === 'string' && /^ER_\w*ACCESS_DENIED/.test(e.code);
 }
+
+/**
+ * A value beyond what cdc decodes or serialises (JSON nested deeper or longer than
+ * src/core/lossless-json.ts JSON_LIMITS). Concerns one change only: sources that can turn it into
+ * a failed change (CapturedChange.failure) do, so the oversize policy applies and the rows behind
+ * it are not held up; anywhere else it stops the table like any FatalCaptureError.
+ */
+export class ValueLimitError extends FatalCaptureError {}

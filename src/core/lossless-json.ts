@@ -1,5 +1,57 @@
 import { parse as parseWithNumbers } from 'json-custom-numbers';
 import { isSafeNumber, parse, type ParseOptions } from 'lossless-json';
+import { ValueLimitError } from './errors';
+import { setOwn } from './row';
+
+export { setOwn };
+
+/**
+ * Limits every JSON value cdc decodes, re-encodes or serialises. Without them one deeply nested
+ * jsonb value (PostgreSQL accepts ~12,000 levels with its default max_stack_depth) overflowed the
+ * stack of a recursive step (lossless-json's parser, normalizeJson, JSON.stringify in the sink,
+ * which fails at ~4,000-5,000 levels on Node's default stack) with a RangeError that was retried
+ * forever, wedging the table. Beyond a limit the value raises ValueLimitError, and the pipeline
+ * fails that one change by the oversize policy (stop naming table and key, or dead-letter).
+ *   - depth 1,000: 4x below where JSON.stringify overflowed when called from a deep stack, and
+ *     far beyond real documents (MySQL's JSON type itself refuses more than 100 levels);
+ *   - text 256 MiB (UTF-16 code units): half of V8's longest string; a decoded image that size
+ *     could never be a Kafka message anyway.
+ */
+export const JSON_LIMITS = { maxDepth: 1000, maxTextLength: 256 * 1024 * 1024 } as const;
+
+/**
+ * Throws ValueLimitError when `text` is longer than the limit or nests arrays/objects deeper than
+ * the limit. A linear scan that skips strings; text shorter than the depth limit cannot exceed
+ * it, so typical row images pay one length check.
+ */
+export function checkJsonText(text: string, limits: { maxDepth: number; maxTextLength: number } = JSON_LIMITS): void {
+  if (text.length > limits.maxTextLength) {
+    throw new ValueLimitError(`a JSON value of ${text.length} characters is longer than cdc decodes (${limits.maxTextLength})`);
+  }
+  if (text.length <= limits.maxDepth) return;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string: to the next quote not escaped by a backslash.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i < 0) return; // unterminated: the parser reports it
+        let slashes = 0;
+        while (text.charCodeAt(i - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limits.maxDepth) throw depthError(limits.maxDepth);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
+function depthError(max: number): ValueLimitError {
+  return new ValueLimitError(`a JSON value nests deeper than cdc decodes (${max} levels)`);
+}
 
 /**
  * JSON parsing that never rounds a number: JSON.parse turns 9007199254740993 into ...992 and
@@ -47,11 +99,13 @@ function mayHaveProtoKey(text: string): boolean {
 
 /** Parses keeping every number as a RawNumber. */
 export function parseJsonRaw(text: string): unknown {
+  checkJsonText(text);
   return mayHaveProtoKey(text) ? parse(text, null, RAW) : parseWithNumbers(text, undefined, rawNumber);
 }
 
 /** Parses with the lossless rule applied to every number. */
 export function parseJson(text: string): unknown {
+  checkJsonText(text);
   return mayHaveProtoKey(text) ? parse(text, null, LOSSLESS) : parseWithNumbers(text, undefined, losslessNumber);
 }
 
@@ -63,18 +117,27 @@ export function numberFromJsonText(text: string): number | string {
   return n === 0 ? 0 : n;
 }
 
-/** Applies the lossless rule to every RawNumber inside a value produced by parseJsonRaw. */
-export function normalizeJson(value: unknown): unknown {
+/**
+ * Applies the lossless rule to every RawNumber inside a value produced by parseJsonRaw. Throws
+ * ValueLimitError for a value nested deeper than JSON_LIMITS.maxDepth (it recurses).
+ */
+export function normalizeJson(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof RawNumber) return numberFromJsonText(value.value);
-  if (Array.isArray(value)) return value.map(normalizeJson);
+  if (depth >= JSON_LIMITS.maxDepth) throw depthError(JSON_LIMITS.maxDepth);
+  if (Array.isArray(value)) return value.map((v) => normalizeJson(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const k in value) setOwn(out, k, normalizeJson((value as Record<string, unknown>)[k]));
+  for (const k of Object.keys(value)) setOwn(out, k, normalizeJson((value as Record<string, unknown>)[k], depth + 1));
   return out;
 }
 
-/** Assigns an own property, also for the key "__proto__" (a plain assignment would set the prototype). */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
+/** Throws ValueLimitError when `value` nests arrays/objects deeper than the limit; iterative. */
+export function checkJsonDepth(value: unknown, maxDepth: number = JSON_LIMITS.maxDepth): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object' || v instanceof RawNumber || Buffer.isBuffer(v) || v instanceof Date) continue;
+    if (d >= maxDepth) throw depthError(maxDepth);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
 }

@@ -29,6 +29,10 @@ const PERMANENT_CODES = new Set([
 export function isRetryable(err: unknown): boolean {
   if (err instanceof TransientError) return true;
   if (err instanceof UserInputError || err instanceof ConfigError || err instanceof FatalCaptureError) return false;
+  // A stack overflow is deterministic: a retry repeats it forever (a deep jsonb value once wedged
+  // a table that way). Other RangeErrors stay retryable: a protocol decoder may raise one on a
+  // connection cut mid-message.
+  if (err instanceof RangeError && /Maximum call stack size exceeded/.test(err.message)) return false;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && PERMANENT_CODES.has(code)) return false;
   const name = (err as { name?: unknown } | null)?.name;

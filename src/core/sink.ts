@@ -13,6 +13,15 @@ import type { ChangeEvent } from './change-event';
 export interface Sink {
   open(): Promise<void>;
   write(events: ChangeEvent[]): Promise<void>;
+  /**
+   * One change that cannot be delivered as an event (CapturedChange.failure: a value beyond the
+   * decoders' limits): `event` has no images, `reason` says why. Called between write() calls, in
+   * the change's place in the table's order, and retried with them. Applies the sink's oversize
+   * policy: `stop` throws FatalCaptureError naming table, key and position; `dead-letter` records
+   * the change in the dead-letter topic and resolves, so the changes behind it go on. A sink
+   * without this method stops the table (the pipeline throws FatalCaptureError).
+   */
+  reject?(event: ChangeEvent, reason: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,3 +33,9 @@ export interface EncodedMessage {
 }
 
 export type EventEncoder = (event: ChangeEvent) => EncodedMessage;
+
+/** "cannot deliver change <position> of table t key {…}: why": names a rejected change in errors and logs. */
+export function describeRejected(event: ChangeEvent, reason: string): string {
+  const key = event.primary_key ? ` key ${JSON.stringify(event.primary_key)}` : '';
+  return `cannot deliver change ${event.source.position} of table ${event.table_name}${key}: ${reason}`;
+}

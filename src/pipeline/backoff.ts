@@ -1,3 +1,5 @@
+import { safeTimeout } from '../core/timers';
+
 /** Exponential backoff with full jitter, capped; reset after a success. */
 export class Backoff {
   private attempt = 0;
@@ -26,10 +28,10 @@ export class Backoff {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    const timer = safeTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
     function done() {
-      clearTimeout(timer);
+      timer.clear();
       signal?.removeEventListener('abort', done);
       resolve();
     }

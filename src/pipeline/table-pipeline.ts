@@ -2,8 +2,9 @@ import type { ChangeEvent } from '../core/change-event';
 import { toChangeEvent } from '../core/change-event';
 import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source';
 import type { Logger } from '../core/logger';
-import type { Sink } from '../core/sink';
+import { describeRejected, type Sink } from '../core/sink';
 import { qualifiedName } from '../core/table-ref';
+import { FatalCaptureError, ValueLimitError } from '../core/errors';
 import { isRetryable } from '../core/retryable';
 import { Backoff, sleep } from './backoff';
 import type { SequenceAllocator } from './sequence-allocator';
@@ -29,6 +30,14 @@ export interface TablePipelineDeps {
 }
 
 class Aborted extends Error {}
+
+/** A change that cannot be delivered (CapturedChange.failure), after `at` events of its batch. */
+interface FailedChange {
+  at: number;
+  event: ChangeEvent;
+  reason: string;
+}
+
 
 /**
  * source → events → sink → ack, for one table.
@@ -79,10 +88,10 @@ export class TablePipeline {
         const batch = await this.retrying('read', () => this.deps.source.read(this.options.batchSize), signal);
         this.deps.metrics?.capturing?.(this.table, (this.deps.source.captureGap?.() ?? null) === null);
         if (batch.changes.length === 0) break;
-        const { events, delivered } = await this.toEvents(batch);
+        const { events, failed, delivered } = await this.toEvents(batch);
         await previousWrite;
         if (signal.aborted) break;
-        const write = this.retrying('write', () => this.deps.sink.write(events), signal, true);
+        const write = this.retrying('write', () => this.deliver(events, failed), signal, true);
         previousWrite = write;
         ackChain = ackChain
           .then(() => write)
@@ -108,23 +117,44 @@ export class TablePipeline {
     this.deps.metrics?.delivered(this.table, count);
   }
 
-  private async toEvents(batch: ChangeBatch): Promise<{ events: ChangeEvent[]; delivered: DeliveredBatch }> {
+  private async toEvents(batch: ChangeBatch): Promise<{ events: ChangeEvent[]; failed: FailedChange[]; delivered: DeliveredBatch }> {
     const { source, sourceId, transform } = this.deps;
     const first = await this.deps.sequences.take(batch.changes.length);
     const schemaVersion = source.schemaVersion();
     const events: ChangeEvent[] = [];
+    const failed: FailedChange[] = [];
     for (let i = 0; i < batch.changes.length; i++) {
-      const event = toChangeEvent(batch.changes[i]!, {
+      const change = batch.changes[i]!;
+      const event = toChangeEvent(change, {
         sourceId,
         tableName: this.table,
         mode: source.mode,
         sequence: first + BigInt(i),
         schemaVersion,
       });
+      if (change.failure !== undefined) {
+        // No transform: there is no image to filter or mask, and the policy must see every failure.
+        failed.push({ at: events.length, event, reason: change.failure });
+        continue;
+      }
       const out = transform ? transform(event) : event;
       if (out) events.push(out);
     }
-    return { events, delivered: { firstSequence: first, schemaVersion } };
+    return { events, failed, delivered: { firstSequence: first, schemaVersion } };
+  }
+
+  /** Writes a batch; failed changes go to the sink's policy in their place between the events. */
+  private async deliver(events: ChangeEvent[], failed: FailedChange[]): Promise<void> {
+    const { sink } = this.deps;
+    if (failed.length === 0) return sink.write(events);
+    let from = 0;
+    for (const f of failed) {
+      if (f.at > from) await sink.write(events.slice(from, f.at));
+      from = f.at;
+      if (!sink.reject) throw new FatalCaptureError(`${describeRejected(f.event, f.reason)}; this sink has no dead-letter policy`);
+      await sink.reject(f.event, f.reason);
+    }
+    if (events.length > from) await sink.write(events.slice(from));
   }
 
   /**
@@ -140,6 +170,10 @@ export class TablePipeline {
         if (backoff.attempts > 0) this.deps.logger.info({ table: this.table, step: what }, 'recovered');
         return result;
       } catch (err) {
+        // A source that cannot fail the one change (poll, oplog) stops the table: name it.
+        if (err instanceof ValueLimitError && !err.message.includes(this.table)) {
+          throw new ValueLimitError(`cannot ${what} table ${this.table}: ${err.message}`, { cause: err });
+        }
         if (!isRetryable(err)) throw err;
         const delay = backoff.nextDelayMs();
         this.deps.metrics?.retried(this.table, what);

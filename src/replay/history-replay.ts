@@ -69,6 +69,11 @@ export async function replayFromHistory(req: HistoryReplayRequest, logger: Logge
           // The SQL window is rounded outwards to microseconds; the exact one is decided here.
           const at = parseInstant(change.timestamp);
           if (at === null || !inWindow(req.window, at)) continue;
+          if (change.failure !== undefined) {
+            // Beyond the decoders' limits: `cdc run` dead-lettered (or stopped on) it; never an event without images.
+            logger.warn({ table: name, key: change.primaryKey, position: change.position, reason: change.failure }, 'change cannot be decoded; not replayed');
+            continue;
+          }
           const event = toChangeEvent(change, { sourceId, tableName: name, mode: 'trigger', sequence, schemaVersion });
           const out = transform ? transform(event) : event;
           if (out) events.push(out);

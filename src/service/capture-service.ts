@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../core/logger';
 import type { Sink } from '../core/sink';
 import type { TablePipeline } from '../pipeline/table-pipeline';
@@ -8,6 +9,9 @@ export interface TableJob {
   pipeline: TablePipeline;
   ticker: Ticker;
 }
+
+/** Abort listeners one table may hold on the shared stop signal at the same time (measured: 1–2). */
+const LISTENERS_PER_TABLE = 4;
 
 /**
  * Runs every table's poll loop until `signal` aborts (SIGTERM/SIGINT) or a table fails with a
@@ -26,12 +30,17 @@ export class CaptureService {
   async run(signal: AbortSignal): Promise<void> {
     const failure = new AbortController();
     const stop = AbortSignal.any([signal, failure.signal]);
+    // Every table waits on this one signal (its ticker, its retry backoff, its source): a few
+    // listeners per table at once, so Node's default limit of 10 warned of a leak from 4 tables on.
+    setMaxListeners(LISTENERS_PER_TABLE * (this.jobs.length + this.background.length) + 10, stop);
     let firstError: unknown = null;
     await Promise.all([
       ...this.jobs.map((job) =>
         this.loop(job, stop).catch((err) => {
+          // The first failure is thrown (the CLI prints it as its one line); log or throw, never
+          // both. Failures of other tables while stopping are logged.
           if (!firstError) firstError = err;
-          this.logger.error({ table: job.pipeline.table, err: (err as Error).message }, 'table stopped');
+          else this.logger.error({ table: job.pipeline.table, err: (err as Error).message }, 'table stopped');
           failure.abort();
         }),
       ),

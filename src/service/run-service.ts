@@ -2,6 +2,8 @@ import type { CdcConfig } from '../config/schema';
 import type { Logger } from '../core/logger';
 import { wire, type WireOptions } from '../wiring';
 import { startEmbeddedDemo } from '../demo/embedded-demo';
+import { onStopSignal } from '../cli/signals';
+import { safeTimeout } from '../core/timers';
 
 /**
  * `cdc run`: wires the service, runs it until SIGTERM/SIGINT, and shuts down cleanly — the batch
@@ -22,19 +24,43 @@ export async function runService(
     }
     logger.info({ signal }, 'shutting down');
     stop.abort();
-    setTimeout(() => {
-      logger.warn({ timeoutMs: config.shutdown_timeout_ms }, 'shutdown timed out; unacknowledged changes will be redelivered');
-      process.exit(0);
-    }, config.shutdown_timeout_ms).unref();
+    safeTimeout(
+      () => {
+        logger.warn({ timeoutMs: config.shutdown_timeout_ms }, 'shutdown timed out; unacknowledged changes will be redelivered');
+        process.exit(0);
+      },
+      config.shutdown_timeout_ms,
+      { unref: true },
+    );
   };
-  // Replace bin/cdc.js's early exit-on-signal handlers with the graceful shutdown.
-  process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const release = onStopSignal(onSignal);
+  try {
+    return await serve(config, logger, options, stop);
+  } finally {
+    release();
+  }
+}
 
+async function serve(
+  config: CdcConfig,
+  logger: Logger,
+  options: Pick<WireOptions, 'connectTimeoutMs'> & { demo: boolean },
+  stop: AbortController,
+): Promise<number> {
   const demo = options.demo ? await startEmbeddedDemo(logger, stop) : null;
   const effective = demo ? demo.configure(config) : config;
-  const wired = await wire(effective, logger, { connectTimeoutMs: options.connectTimeoutMs, openDatabases: demo?.databases });
+  let wired: Awaited<ReturnType<typeof wire>>;
+  try {
+    wired = await wire(effective, logger, { connectTimeoutMs: options.connectTimeoutMs, openDatabases: demo?.databases, signal: stop.signal });
+  } catch (err) {
+    await demo?.stop();
+    // Stopped while still connecting (a database or broker unreachable): nothing ran, a clean stop.
+    if (stop.signal.aborted) {
+      logger.info({}, 'stopped during start-up');
+      return 0;
+    }
+    throw err;
+  }
   try {
     await wired.service.run(stop.signal);
     logger.info({}, 'stopped');

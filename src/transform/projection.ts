@@ -10,6 +10,7 @@
  */
 import type { ChangeEvent, Row } from '../core/change-event';
 import { ConfigError } from '../core/errors';
+import { setOwn } from '../core/row';
 import { keeps, type ColumnFilter } from './columns';
 import type { Masker } from './mask';
 import { occupiedTargets, type RenameMap } from './rename';
@@ -96,8 +97,4 @@ export function compileProjection(spec: ProjectionSpec): Projection | undefined 
   });
 }
 
-/** A column literally named "__proto__" (possible in JSON and MongoDB) must stay a plain property. */
-function put(out: Row, name: string, value: unknown): void {
-  if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
-  else out[name] = value;
-}
+const put = setOwn;

@@ -121,7 +121,11 @@ describe('mongodb oplog capture end to end', () => {
     const orders = rows.find((r) => r.table === `${m.name}.orders`)!;
     assert.equal(orders.backlog, 2);
 
-    const removed = await cli('uninstall-triggers', '--table', 'orders');
+    // Undelivered changes are never discarded silently: refused (one line) unless --force.
+    const refused = await cli('uninstall-triggers', '--table', 'orders');
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /^cdc: undelivered changes would be discarded: \S+\.orders \(2\);.*--force/);
+    const removed = await cli('uninstall-triggers', '--table', 'orders', '--force');
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, /^uninstalled: .*\.orders$/m);
     const again = await cli('uninstall-triggers', '--table', 'orders');

@@ -213,7 +213,8 @@ for (const dialect of DIALECTS) {
       assert.equal(interrupted?.state, 'running');
       assert.ok(interrupted.rows_done > 0 && interrupted.rows_done < ROWS, `stopped at ${interrupted.rows_done} rows`);
 
-      const uninstalled = await runCli(['uninstall-triggers', '--source', db.url, '--table', 'items']);
+      // --force: the interrupted snapshot's rows are still in the log, undelivered.
+      const uninstalled = await runCli(['uninstall-triggers', '--source', db.url, '--table', 'items', '--force']);
       assert.equal(uninstalled.code, 0, uninstalled.stderr);
       assert.equal(await snapshotState(db), null, 'uninstall forgets the snapshot: a re-install gets a new one');
     });
@@ -232,7 +233,7 @@ describe('initial snapshot of a WAL-captured table (postgres)', () => {
     assert.equal(up.code, 0, up.stderr);
   });
   after(async () => {
-    await runCli(['uninstall-triggers', '--source', db.url, '--table', 'items']); // drops the slot
+    await runCli(['uninstall-triggers', '--source', db.url, '--table', 'items', '--force']); // drops the slot
     await db?.drop();
   });
 

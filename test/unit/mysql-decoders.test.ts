@@ -103,7 +103,7 @@ test('canonical text helpers and the SELECT list', () => {
   assert.equal(timestampFromUtcText('1970-01-01 00:00:01.5'), '1970-01-01T00:00:01.5Z');
   assert.equal(
     canonicalSelectList([col('id', 'int'), col('g`eo', 'geometry')]),
-    '`id`, ST_AsText(`g``eo`) AS `g``eo`',
+    '`id` AS __cdc_c0, ST_AsText(`g``eo`) AS __cdc_c1',
   );
   assert.throws(() => decodeSelectedRow({}, [col('id', 'int')]), /missing/);
 });

@@ -1,4 +1,5 @@
-import { setOwn } from '../../../src/core/lossless-json';
+import { ValueLimitError } from '../../../src/core/errors';
+import { JSON_LIMITS, setOwn } from '../../../src/core/lossless-json';
 import { bytesToBase64, integerFromText } from '../../../src/core/values';
 
 /**
@@ -16,7 +17,7 @@ import { bytesToBase64, integerFromText } from '../../../src/core/values';
  * Classes are recognised by `_bsontype`, not instanceof, so a second copy of the bson package (a
  * user's own driver) maps the same.
  */
-export function bsonToJson(value: unknown): unknown {
+export function bsonToJson(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
@@ -31,23 +32,26 @@ export function bsonToJson(value: unknown): unknown {
     default:
       return String(value);
   }
-  if (Array.isArray(value)) return value.map(bsonToJson);
+  // A document nested past JSON_LIMITS would overflow the stack here or when serialised; MongoDB
+  // itself stops at 100 levels, but other servers speaking its protocol may not.
+  if (depth >= JSON_LIMITS.maxDepth) throw new ValueLimitError(`a document nests deeper than cdc decodes (${JSON_LIMITS.maxDepth} levels)`);
+  if (Array.isArray(value)) return value.map((v) => bsonToJson(v, depth + 1));
   if (value instanceof Date) return dateToJson(value);
   if (value instanceof Uint8Array) return bytesToBase64(value);
   if (value instanceof RegExp) return String(value);
   const bsonType = (value as { _bsontype?: unknown })._bsontype;
-  if (typeof bsonType === 'string') return bsonValueToJson(bsonType, value as Record<string, any>);
-  return documentToJson(value as Record<string, unknown>);
+  if (typeof bsonType === 'string') return bsonValueToJson(bsonType, value as Record<string, any>, depth);
+  return documentToJson(value as Record<string, unknown>, depth);
 }
 
 /** A document (row image): every field mapped; `__proto__` stays an ordinary key. */
-export function documentToJson(doc: Record<string, unknown>): Record<string, unknown> {
+export function documentToJson(doc: Record<string, unknown>, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(doc)) setOwn(out, key, bsonToJson(doc[key]));
+  for (const key of Object.keys(doc)) setOwn(out, key, bsonToJson(doc[key], depth + 1));
   return out;
 }
 
-function bsonValueToJson(type: string, v: Record<string, any>): unknown {
+function bsonValueToJson(type: string, v: Record<string, any>, depth: number): unknown {
   switch (type) {
     case 'ObjectId':
       return v.toHexString();
@@ -67,9 +71,9 @@ function bsonValueToJson(type: string, v: Record<string, any>): unknown {
     case 'BSONSymbol':
       return String(v.valueOf());
     case 'Code':
-      return v.scope ? { code: String(v.code), scope: bsonToJson(v.scope) } : String(v.code);
+      return v.scope ? { code: String(v.code), scope: bsonToJson(v.scope, depth + 1) } : String(v.code);
     case 'DBRef': {
-      const ref: Record<string, unknown> = { $ref: v.collection, $id: bsonToJson(v.oid) };
+      const ref: Record<string, unknown> = { $ref: v.collection, $id: bsonToJson(v.oid, depth + 1) };
       if (v.db) ref.$db = v.db;
       return ref;
     }
@@ -78,7 +82,7 @@ function bsonValueToJson(type: string, v: Record<string, any>): unknown {
     case 'MaxKey':
       return { $maxKey: 1 };
     default:
-      return documentToJson(v);
+      return documentToJson(v, depth);
   }
 }
 

@@ -1,4 +1,5 @@
 import ZongJi, { type AnyBinlogEvent, type ZongJiOptions } from '@vlasky/zongji';
+import { rowFromEntries } from '../../../src/core/row';
 import { mysql2Ssl, type MysqlConnectOptions } from '../mysql2-driver';
 import type { BinlogCoord } from './position';
 import { TransactionAssembler, type AssemblerOutput, type BinlogInput, type RawChange } from './transactions';
@@ -135,6 +136,7 @@ function toInput(e: AnyBinlogEvent): BinlogInput | null {
     case 'deleterows':
       return rowsInput(e, 'DELETE');
     case 'tablemap':
+      shieldProtoColumn(e);
       // Inside a transaction; its end offset is no place to resume from.
       return null;
     default:
@@ -152,6 +154,26 @@ function queryInput(query: string, end: number, ts: number): BinlogInput {
 
 type RowsEvent = Extract<AnyBinlogEvent, { rows: unknown[]; tableId: number }>;
 
+/**
+ * zongji builds each row with `row[column.name] = value`; for a column named "__proto__" that sets
+ * the row's prototype (null: the row loses Object.prototype) and the value is lost. The table map
+ * event is emitted before the rows events that use it are parsed, and zongji rebuilds the map's
+ * columns for every table map event, so renaming the column here is safe; rowsInput renames it
+ * back as an own property. A NUL cannot occur in a MySQL column name, so the stand-in is unique.
+ */
+const PROTO_STAND_IN = '\u0000__proto__';
+
+function shieldProtoColumn(e: AnyBinlogEvent): void {
+  const t = e as unknown as { tableId?: number; tableMap?: Record<number, { columns?: { name: string }[] }> };
+  const columns = t.tableId === undefined ? undefined : t.tableMap?.[t.tableId]?.columns;
+  for (const c of columns ?? []) if (c.name === '__proto__') c.name = PROTO_STAND_IN;
+}
+
+function unshield(image: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(image, PROTO_STAND_IN)) return image;
+  return rowFromEntries(Object.entries(image).map(([k, v]) => [k === PROTO_STAND_IN ? '__proto__' : k, v] as const));
+}
+
 function rowsInput(e: AnyBinlogEvent, op: RawChange['op']): BinlogInput {
   const r = e as RowsEvent;
   const map = r.tableMap[r.tableId]!;
@@ -159,9 +181,9 @@ function rowsInput(e: AnyBinlogEvent, op: RawChange['op']): BinlogInput {
   const changes: RawChange[] = (r.rows as unknown[]).map((row) => {
     if (op === 'UPDATE') {
       const u = row as { before: Record<string, unknown>; after: Record<string, unknown> };
-      return { ...base, before: u.before, after: u.after };
+      return { ...base, before: unshield(u.before), after: unshield(u.after) };
     }
-    const image = row as Record<string, unknown>;
+    const image = unshield(row as Record<string, unknown>);
     return op === 'INSERT' ? { ...base, before: null, after: image } : { ...base, before: image, after: null };
   });
   return { kind: 'rows', changes };

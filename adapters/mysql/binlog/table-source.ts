@@ -1,8 +1,9 @@
 import type { CapturedChange, CaptureMode, Row } from '../../../src/core/change-event';
 import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
-import { FatalCaptureError, UserInputError } from '../../../src/core/errors';
+import { FatalCaptureError, UserInputError, ValueLimitError } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
 import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
+import { pickColumns } from '../../../src/core/row';
 import type { MysqlDriver } from '../driver';
 import { cdcObjectNames } from '../identifiers';
 import { columnsSignature, describeTable } from '../introspect';
@@ -170,6 +171,19 @@ export class BinlogTableSource implements ChangeSource {
         after = raw.after ? decodeBinlogRow(raw.after, this.columns, this.options.mariadb) : null;
       }
     } catch (err) {
+      if (err instanceof ValueLimitError) {
+        // A value beyond the decoders' limits fails this change alone (the oversize policy applies).
+        const position = formatKey(key);
+        return {
+          operation, before: null, after: null, primaryKey: null,
+          timestamp: new Date(raw.ts).toISOString(),
+          transactionId: item.gtid ?? item.xid,
+          changeId: position,
+          position,
+          sourceExtra: { binlog_file: key.file, binlog_pos: key.end, row: key.ord, gtid: item.gtid },
+          failure: `binlog change ${position}: ${err.message}`,
+        };
+      }
       throw new FatalCaptureError(`cannot decode binlog change ${formatKey(key)} of ${this.name}: ${(err as Error).message}`, { cause: err });
     }
     // A snapshot image with another column set than the stream's means an ALTER TABLE: bump the
@@ -177,8 +191,7 @@ export class BinlogTableSource implements ChangeSource {
     if (item.snapshot && !this.fits(after!)) await this.loadColumns();
     const captured = this.captured!;
     const keyImage = operation === 'DELETE' ? before! : after!;
-    const primaryKey: Row = {};
-    for (const c of captured.keyColumns) primaryKey[c] = keyImage[c] ?? null;
+    const primaryKey = pickColumns(keyImage, captured.keyColumns);
     const position = formatKey(key);
     return {
       operation,

@@ -1,5 +1,7 @@
 import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
-import { FatalCaptureError } from '../../../src/core/errors';
+import { FatalCaptureError, ValueLimitError } from '../../../src/core/errors';
+import { extractMembers } from '../../../src/core/json-members';
+import { pickColumns } from '../../../src/core/row';
 import type { MysqlQueryable } from '../driver';
 import { decodeImage } from '../types/image-decoder';
 import { changeIdOf, changePosition } from './position';
@@ -57,6 +59,22 @@ export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChang
       sourceExtra: { log_id: row.id, trx_id: row.trx_id },
     };
   } catch (err) {
+    if (err instanceof ValueLimitError && operation) {
+      // A value beyond the decoders' limits fails this change alone (the pipeline applies the
+      // oversize policy to it); the rows behind it are still delivered.
+      return {
+        operation,
+        before: null,
+        after: null,
+        primaryKey: keyOfUndecodable(operation === 'DELETE' ? row.before_image : row.after_image, ctx.keyColumns),
+        timestamp: `${row.changed_at.replace(' ', 'T')}Z`,
+        transactionId: row.trx_id,
+        changeId: changeIdOf(ctx.generation, id),
+        position: changePosition(id),
+        sourceExtra: { log_id: row.id, trx_id: row.trx_id },
+        failure: `change log row ${row.id}: ${err.message}`,
+      };
+    }
     throw new FatalCaptureError(`cannot decode change log row ${row.id} of ${ctx.table}: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -64,7 +82,16 @@ export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChang
 /** The key of a change: from the new image, or the old one for DELETE (an UPDATE may change the key). */
 function keyOf(image: Row | null, keyColumns: readonly string[]): Row | null {
   if (!image) return null;
-  const key: Row = {};
-  for (const c of keyColumns) key[c] = image[c] ?? null;
-  return key;
+  return pickColumns(image, keyColumns);
+}
+
+/** The key members of an image that cannot be decoded as a whole, so the failed change keeps its key. */
+function keyOfUndecodable(image: string | null, keyColumns: readonly string[]): Row | null {
+  const members = image === null ? null : extractMembers(image, keyColumns);
+  if (members === null) return null;
+  try {
+    return pickColumns(decodeImage(members), keyColumns);
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Row } from '../../../src/core/change-event';
+import { ValueLimitError } from '../../../src/core/errors';
 import { parseJson, setOwn } from '../../../src/core/lossless-json';
 import { bytesToBase64 } from '../../../src/core/values';
 import { roundDecimals, roundSignificant } from '../binlog/server-numbers';
@@ -39,7 +40,8 @@ export function decodeBinlogRow(image: Record<string, unknown>, columns: Readonl
     try {
       setOwn(out, name, decodeBinlogValue(col, image[name], mariadb));
     } catch (err) {
-      throw new Error(`column ${JSON.stringify(name)}: ${(err as Error).message}`);
+      const Kind = err instanceof ValueLimitError ? ValueLimitError : Error;
+      throw new Kind(`column ${JSON.stringify(name)}: ${(err as Error).message}`);
     }
   }
   return out;

@@ -14,11 +14,21 @@ import { datetimeFromText, floatFromText, integerValue, timestampFromUtcText, ty
  */
 export function decodeSelectedRow(row: Record<string, unknown>, columns: readonly CanonicalColumn[]): Row {
   const out: Row = {};
-  for (const col of columns) {
-    if (!(col.name in row)) throw new Error(`column ${JSON.stringify(col.name)} is missing from the selected row`);
-    setOwn(out, col.name, decodeSelected(col, row[col.name]));
-  }
+  columns.forEach((col, i) => {
+    const alias = selectedAlias(i);
+    const at = Object.hasOwn(row, alias) ? alias : Object.hasOwn(row, col.name) ? col.name : null;
+    if (at === null) throw new Error(`column ${JSON.stringify(col.name)} is missing from the selected row`);
+    setOwn(out, col.name, decodeSelected(col, row[at]));
+  });
   return out;
+}
+
+/**
+ * Each column is selected under a positional alias: mysql2 refuses a result column named
+ * "__proto__" (and then closes the connection), so a user's column name never names a result column.
+ */
+function selectedAlias(index: number): string {
+  return `__cdc_c${index}`;
 }
 
 export function decodeSelected(col: CanonicalColumn, v: unknown): unknown {
@@ -63,9 +73,9 @@ function hexOf(v: unknown): string {
   throw new Error('a BIT column must be read as bytes');
 }
 
-/** The SELECT list that decodeSelectedRow expects. */
+/** The SELECT list that decodeSelectedRow expects (each column under its positional alias). */
 export function canonicalSelectList(columns: readonly CanonicalColumn[]): string {
   return columns
-    .map((c) => (c.kind === 'geometry' ? `ST_AsText(${quoteIdent(c.name)}) AS ${quoteIdent(c.name)}` : quoteIdent(c.name)))
+    .map((c, i) => `${c.kind === 'geometry' ? `ST_AsText(${quoteIdent(c.name)})` : quoteIdent(c.name)} AS ${selectedAlias(i)}`)
     .join(', ');
 }

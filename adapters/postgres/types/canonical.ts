@@ -100,10 +100,17 @@ function astronomicalYear(digits: string, bc: string | undefined): number {
 }
 
 function year(digits: string, bc: string | undefined): string {
-  return bc ? formatYear(astronomicalYear(digits, bc)) : digits;
+  return bc || digits.length > 4 ? formatYear(astronomicalYear(digits, bc)) : digits;
 }
 
+/**
+ * Years 0–9999 as four digits. PostgreSQL goes up to 294276 AD and prints `10000-01-01`, which
+ * is no ISO-8601 date; later years take the extended form with a sign and six digits, as JS's
+ * toISOString writes them (`+010000-01-01T00:00:00Z`), so Date.parse and consumers read them.
+ * BC years keep the astronomical form with four digits (44 BC → -0043), as before.
+ */
 function formatYear(y: number): string {
+  if (y > 9999) return `+${String(y).padStart(6, '0')}`;
   return y < 0 ? `-${String(-y).padStart(4, '0')}` : String(y).padStart(4, '0');
 }
 

@@ -1,3 +1,4 @@
+import { ValueLimitError } from '../../../src/core/errors';
 import { isRawNumber, normalizeJson, parseJsonRaw, setOwn } from '../../../src/core/lossless-json';
 import { integerFromText } from '../../../src/core/values';
 import type { Row } from '../../../src/core/change-event';
@@ -86,7 +87,8 @@ export function decodeJsonbImage(types: ReadonlyMap<string, PgType>, text: strin
     } else {
       try {
         value = decodeJsonb(type, raw);
-      } catch {
+      } catch (err) {
+        if (err instanceof ValueLimitError) throw err;
         invalidColumns.push(name);
         value = normalizeJson(raw);
       }

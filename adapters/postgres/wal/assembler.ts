@@ -1,4 +1,5 @@
 import type { CapturedChange } from '../../../src/core/change-event';
+import { ValueLimitError } from '../../../src/core/errors';
 import type { TableRef } from '../../../src/core/table-ref';
 import type { WalBoundary } from './boundary';
 import type { ColumnTracker } from './columns';
@@ -76,10 +77,19 @@ export class StreamAssembler {
       case 'delete': {
         const txn = this.txn;
         if (!txn || txn.delivered || !this.isOurs(msg.relation)) return;
-        let row = decodeRowMessage(msg, this.ctx.columns.types);
-        if (row.unknown.length > 0) {
-          await this.ctx.columns.reload();
+        let row: ReturnType<typeof decodeRowMessage>;
+        try {
           row = decodeRowMessage(msg, this.ctx.columns.types);
+          if (row.unknown.length > 0) {
+            await this.ctx.columns.reload();
+            row = decodeRowMessage(msg, this.ctx.columns.types);
+          }
+        } catch (err) {
+          if (!(err instanceof ValueLimitError)) throw err;
+          // A value beyond the decoders' limits fails this change alone (the oversize policy applies).
+          const operation = msg.tag === 'insert' ? 'INSERT' : msg.tag === 'update' ? 'UPDATE' : 'DELETE';
+          await this.push(txn, { operation, before: null, after: null, primaryKey: null, extra: {}, failure: `WAL change: ${err.message}` });
+          return;
         }
         if (row.omitted.length > 0) this.ctx.onOmitted(row.omitted);
         if (row.invalid.length > 0) this.ctx.onInvalid(row.invalid);
@@ -128,16 +138,26 @@ export class StreamAssembler {
       const [columns, record] = JSON.parse(text) as [string[] | null, string];
       return decodeRecordImage(this.ctx.columns.types, columns ?? [], record);
     };
-    let image = decode();
-    if (image.unknownColumns.length > 0) {
-      await this.ctx.columns.reload();
+    let image: DecodedImage;
+    try {
       image = decode();
+      if (image.unknownColumns.length > 0) {
+        await this.ctx.columns.reload();
+        image = decode();
+      }
+    } catch (err) {
+      if (!(err instanceof ValueLimitError)) throw err;
+      await this.push(txn, { operation: 'SNAPSHOT', before: null, after: null, primaryKey: null, extra: {}, failure: `WAL snapshot row: ${err.message}` });
+      return;
     }
     if (image.invalidColumns.length > 0) this.ctx.onInvalid(image.invalidColumns);
     await this.push(txn, { operation: 'SNAPSHOT', before: null, after: image.row, primaryKey: pickKey(image.row, this.ctx.keyColumns), extra: {} });
   }
 
-  private async push(txn: OpenTxn, c: Pick<CapturedChange, 'operation' | 'before' | 'after' | 'primaryKey'> & { extra: Record<string, unknown> }): Promise<void> {
+  private async push(
+    txn: OpenTxn,
+    c: Pick<CapturedChange, 'operation' | 'before' | 'after' | 'primaryKey' | 'failure'> & { extra: Record<string, unknown> },
+  ): Promise<void> {
     txn.ordinal++;
     const ref = { commit: txn.commit, ordinal: txn.ordinal };
     const id = walChangeId(txn.commit, txn.ordinal);
@@ -155,6 +175,7 @@ export class StreamAssembler {
         changeId: id,
         position: id,
         sourceExtra: { txid, lsn: formatLsn(txn.commit), ...c.extra },
+        ...(c.failure !== undefined ? { failure: c.failure } : {}),
       },
     });
   }

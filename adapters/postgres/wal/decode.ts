@@ -1,5 +1,7 @@
 import type { Operation, Row } from '../../../src/core/change-event';
+import { ValueLimitError } from '../../../src/core/errors';
 import { setOwn } from '../../../src/core/lossless-json';
+import { pickColumns } from '../../../src/core/row';
 import { STRING_TYPE, type PgType } from '../types/pg-type';
 import { decodeText } from '../types/text-decoder';
 import type { PgoutputMessage } from './replication';
@@ -50,7 +52,9 @@ export function decodeRowMessage(msg: RowMessage, types: ReadonlyMap<string, PgT
       let value: unknown;
       try {
         value = decodeText(type, raw);
-      } catch {
+      } catch (err) {
+        // Beyond the decoders' limits: the change fails as a whole (assembler.ts), never degraded to text.
+        if (err instanceof ValueLimitError) throw new ValueLimitError(`column ${JSON.stringify(name)}: ${err.message}`, { cause: err });
         invalid.add(name);
         value = raw;
       }
@@ -88,7 +92,5 @@ function keyOnly(key: Record<string, unknown> | null): Tuple | null {
 }
 
 export function pickKey(row: Row, keyColumns: readonly string[]): Row {
-  const key: Row = {};
-  for (const k of keyColumns) key[k] = Object.hasOwn(row, k) ? row[k] : null;
-  return key;
+  return pickColumns(row, keyColumns);
 }

@@ -6,6 +6,7 @@ import { runSnapshot } from '../../snapshot/run-snapshot';
 import { openSourceDatabase } from '../../sources/open-source-database';
 import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
 import { progressDisplay } from '../snapshot-progress';
+import { onStopSignal } from '../signals';
 
 export function registerSnapshot(program: Command): void {
   program
@@ -23,15 +24,13 @@ export function registerSnapshot(program: Command): void {
       const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       // SIGINT/SIGTERM end the snapshot after its current chunk: that chunk commits, the next run
       // resumes. A second signal does not wait (a chunk can be waiting for a writer's row lock): the
-      // open chunk rolls back, which is just as resumable. Replaces bin/cdc.js's start-up handlers.
+      // open chunk rolls back, which is just as resumable.
       const abort = new AbortController();
       const stop = () => {
         if (abort.signal.aborted) process.exit(130);
         abort.abort();
       };
-      process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      const release = onStopSignal(stop);
       try {
         if (!db.snapshotTarget) throw new UserInputError(`cdc snapshot is not available for ${db.dialect} sources`);
         const tables = parseTables(opts.table, db.defaultSchema);
@@ -61,8 +60,7 @@ export function registerSnapshot(program: Command): void {
           if (abort.signal.aborted) break;
         }
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        release();
         await db.close();
       }
       if (abort.signal.aborted) process.exitCode = 130;

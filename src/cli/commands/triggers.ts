@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UserInputError } from '../../core/errors';
-import { qualifiedName } from '../../core/table-ref';
+import type { SourceDatabase } from '../../core/source-database';
+import { qualifiedName, type TableRef } from '../../core/table-ref';
 import { formatRetention, parseRetention } from '../../history/retention';
 import { openSourceDatabase } from '../../sources/open-source-database';
 import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
@@ -51,10 +52,12 @@ export function registerUninstallTriggers(program: Command): void {
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
-    .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string }) => {
+    .addOption(new Option('--force', 'remove capture even when changes are still undelivered (they are discarded)'))
+    .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string; force?: boolean }) => {
       const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
         const tables = parseTables(opts.table, db.defaultSchema);
+        if (!opts.force) await refuseUndelivered(db, tables);
         for (const table of tables) {
           const removed = await db.uninstall(table);
           process.stdout.write(`${removed ? 'uninstalled' : 'was not installed'}: ${qualifiedName(table)}\n`);
@@ -63,4 +66,21 @@ export function registerUninstallTriggers(program: Command): void {
         await db.close();
       }
     });
+}
+
+/**
+ * Uninstalling drops the change log with whatever it still holds: changes captured but not yet
+ * delivered were discarded without a word. Refuse (changing nothing) unless --force; a drain
+ * first (`cdc run` until `cdc status` shows a backlog of 0) makes it safe. Log-based modes report
+ * no per-table backlog (0), so they are not held back here. A change written between this check
+ * and the uninstall is still discarded: stop the writers first when that matters.
+ */
+async function refuseUndelivered(db: SourceDatabase, tables: TableRef[]): Promise<void> {
+  const wanted = new Set(tables.map(qualifiedName));
+  const pending = (await db.status()).filter((s) => wanted.has(s.table) && s.backlog > 0);
+  if (pending.length === 0) return;
+  const list = pending.map((s) => `${s.table} (${s.backlog})`).join(', ');
+  throw new UserInputError(
+    `undelivered changes would be discarded: ${list}; run cdc run until cdc status shows a backlog of 0, or pass --force to discard them`,
+  );
 }
