@@ -1,4 +1,5 @@
 import { after, before, describe, test } from 'node:test';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers';
 import assert from 'node:assert/strict';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects';
 import { runCli } from '../helpers/cli';
@@ -56,7 +57,7 @@ for (const dialect of DIALECTS) {
       if (db.dialect === 'postgres') {
         await db.exec(`UPDATE cdc.captured_tables SET log_table = $1 WHERE table_name = $2`, [logTableName({ schema, name: 'clash_b' }), db.qualified('clash_a')]);
       } else {
-        await db.exec(`UPDATE cdc_captured_tables SET log_table = ? WHERE table_name = ?`, [cdcObjectNames({ schema, name: 'clash_b' }).logTable, db.qualified('clash_a')]);
+        await db.exec(`UPDATE \`${stateDatabaseName(db.name)}\`.cdc_captured_tables SET log_table = ? WHERE table_name = ?`, [cdcObjectNames({ schema, name: 'clash_b' }).logTable, db.qualified('clash_a')]);
       }
       const before = await db.objects();
       const refused = await runCli(['install-triggers', '--source', db.url, '--table', 'clash_b']);
