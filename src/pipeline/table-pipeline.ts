@@ -1,5 +1,6 @@
 import type { ChangeEvent } from '../core/change-event';
 import { toChangeEvent } from '../core/change-event';
+import { attachTableSpec, type TableSpec } from '../core/table-spec';
 import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source';
 import type { Logger } from '../core/logger';
 import type { Sink } from '../core/sink';
@@ -26,6 +27,11 @@ export interface TablePipelineDeps {
   logger: Logger;
   transform?: EventTransform;
   metrics?: PipelineMetrics;
+  /**
+   * The table's declared column types, for a format that encodes by type (Debezium). Loaded again
+   * whenever the source's schema version changes; absent for the native format, which needs none.
+   */
+  describe?: () => Promise<TableSpec>;
 }
 
 class Aborted extends Error {}
@@ -41,6 +47,7 @@ class Aborted extends Error {}
  */
 export class TablePipeline {
   readonly table: string;
+  private spec: { version: number; spec: TableSpec } | null = null;
 
   constructor(
     private readonly deps: TablePipelineDeps,
@@ -78,7 +85,9 @@ export class TablePipeline {
       while (!signal.aborted) {
         const batch = await this.retrying('read', () => this.deps.source.read(this.options.batchSize), signal);
         if (batch.changes.length === 0) break;
-        const { events, delivered } = await this.toEvents(batch);
+        const version = this.deps.source.schemaVersion();
+        const spec = this.deps.describe ? await this.retrying('describe', () => this.tableSpec(version), signal) : null;
+        const { events, delivered } = await this.toEvents(batch, version, spec);
         await previousWrite;
         if (signal.aborted) break;
         const write = this.retrying('write', () => this.deps.sink.write(events), signal, true);
@@ -107,10 +116,9 @@ export class TablePipeline {
     this.deps.metrics?.delivered(this.table, count);
   }
 
-  private async toEvents(batch: ChangeBatch): Promise<{ events: ChangeEvent[]; delivered: DeliveredBatch }> {
+  private async toEvents(batch: ChangeBatch, schemaVersion: number, spec: TableSpec | null): Promise<{ events: ChangeEvent[]; delivered: DeliveredBatch }> {
     const { source, sourceId, transform } = this.deps;
     const first = await this.deps.sequences.take(batch.changes.length);
-    const schemaVersion = source.schemaVersion();
     const events: ChangeEvent[] = [];
     for (let i = 0; i < batch.changes.length; i++) {
       const event = toChangeEvent(batch.changes[i]!, {
@@ -121,9 +129,15 @@ export class TablePipeline {
         schemaVersion,
       });
       const out = transform ? transform(event) : event;
-      if (out) events.push(out);
+      // After the transform: a transform builds new event objects, which would not carry it.
+      if (out) events.push(spec ? attachTableSpec(out, spec) : out);
     }
     return { events, delivered: { firstSequence: first, schemaVersion } };
+  }
+
+  private async tableSpec(version: number): Promise<TableSpec> {
+    if (this.spec?.version !== version) this.spec = { version, spec: await this.deps.describe!() };
+    return this.spec.spec;
   }
 
   /**
