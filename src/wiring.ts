@@ -20,6 +20,7 @@ import { openSourceDatabase } from './sources/open-source-database';
 import { redactUrl } from './logging';
 import { compileTransform } from './transform';
 import type { ChangeSource } from './core/change-source';
+import type { TableSpec } from './core/table-spec';
 import type { SequenceStore } from './core/checkpoint-store';
 import { RedisState } from './state/redis-state';
 import { planPolling } from '../adapters/poll/plan';
@@ -53,7 +54,15 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
     await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
     const jobs: TableJob[] = [];
     const background: BackgroundTask[] = [];
-    const addJob = (t: { source: ChangeSource; sequences: SequenceStore; sourceId: string; entry: TableEntry | null; prefix: string; keyColumns: string[] }) => {
+    const addJob = (t: {
+      source: ChangeSource;
+      sequences: SequenceStore;
+      sourceId: string;
+      entry: TableEntry | null;
+      prefix: string;
+      keyColumns: string[];
+      describe?: () => Promise<TableSpec>;
+    }) => {
       const name = qualifiedName(t.source.table);
       const transform =
         t.entry !== null && typeof t.entry === 'object'
@@ -61,7 +70,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
           : undefined;
       const tableLogger = logger.child({ source: t.sourceId, table: name });
       const pipeline = new TablePipeline(
-        { source: t.source, sink: sink!, sequences: new SequenceAllocator(t.sequences, name), sourceId: t.sourceId, logger: tableLogger, metrics, transform },
+        { source: t.source, sink: sink!, sequences: new SequenceAllocator(t.sequences, name), sourceId: t.sourceId, logger: tableLogger, metrics, transform, describe: t.describe },
         { batchSize: option(t.entry, 'batch_size') ?? config.defaults.batch_size },
       );
       const schedule = parseSchedule(option(t.entry, 'schedule') ?? config.defaults.schedule)!;
@@ -89,7 +98,9 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
         for (const { table, entry, index, keyColumns } of await resolveTables(db, src, poll?.polled)) {
           const tableLogger = logger.child({ source: sourceId, table: qualifiedName(table) });
           const source = db.openSource(table, { logger: tableLogger });
-          addJob({ source, sequences: db.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns });
+          // Only a format that encodes by declared type pays for the catalog lookups.
+          const describe = config.format === 'debezium' && db.describeTable ? () => db.describeTable!(table) : undefined;
+          addJob({ source, sequences: db.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns, describe });
           if ((option(entry, 'snapshot') ?? config.defaults.snapshot) === 'initial') {
             if (!db.snapshotTarget) throw new ConfigError(`snapshot: initial is not available for ${db.dialect} sources (table ${qualifiedName(table)})`);
             const chunkSize = option(entry, 'snapshot_chunk_size') ?? config.defaults.snapshot_chunk_size;
@@ -120,7 +131,8 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
 }
 
 function buildSink(config: CdcConfig, logger: Logger): Sink {
-  const encode = encoderFor(config.format);
+  const encode = encoderFor(config.format, config.debezium);
+  const prefix = config.debezium?.['topic.prefix'];
   if (config.sink === 'stdout') return new StdoutSink(encode);
   if (!config.kafka.brokers) throw new ConfigError('key "kafka.brokers" is required when sink is "kafka": pass --kafka <host:port,…>');
   return new KafkaSink(
@@ -128,7 +140,8 @@ function buildSink(config: CdcConfig, logger: Logger): Sink {
       ...KAFKA_DEFAULTS,
       brokers: config.kafka.brokers,
       clientId: config.kafka.client_id,
-      topicTemplate: config.kafka.topic_template,
+      // Debezium's topic naming: <topic.prefix>.<schema>.<table>, whatever the source_id.
+      topicTemplate: prefix !== undefined ? `${prefix}.{table}` : config.kafka.topic_template,
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replication_factor,
       onOversize: config.kafka.on_oversize,

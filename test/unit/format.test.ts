@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveEventId, toChangeEvent, type CapturedChange } from '../../src/core/change-event';
 import { encodeNative, messageKey } from '../../src/format/native';
-import { toDebeziumEnvelope } from '../../src/format/debezium';
+import { debeziumEncoder, toDebeziumEnvelope } from '../../src/format/debezium';
 import { topicName } from '../../adapters/kafka/topic-name';
 
 const change: CapturedChange = {
@@ -56,9 +56,29 @@ test('Debezium envelope maps operations and source fields', () => {
   assert.deepEqual(env.after, change.after);
   assert.equal(env.source.schema, 'public');
   assert.equal(env.source.table, 'users');
-  assert.equal(env.source.txId, '981');
+  // Debezium's JSON types: txId a number; cdc's own fields under source.cdc only.
+  assert.equal(env.source.txId, 981);
+  assert.equal(env.source.connector, 'postgresql');
   assert.equal(env.source.ts_ms, Date.parse('2026-01-02T03:04:05.123Z'));
+  assert.equal(env.source.ts_us, 1767323045123456);
+  assert.equal(env.source.sequence, null);
+  assert.deepEqual(env.source.cdc, { event_id: env.source.cdc.event_id, mode: 'trigger', position: '981/17', sequence_number: '12' });
   assert.equal(typeof env.ts_ms, 'number');
+  assert.equal(typeof env.ts_us, 'number');
+});
+
+test('Debezium: a tombstone follows each delete unless tombstones.on.delete is false', () => {
+  const del = toChangeEvent({ ...change, operation: 'DELETE', after: null }, ctx);
+  assert.equal(debeziumEncoder()(del).followedByTombstone, true);
+  assert.equal(debeziumEncoder({ 'tombstones.on.delete': false })(del).followedByTombstone, false);
+  assert.equal(debeziumEncoder()(toChangeEvent(change, ctx)).followedByTombstone, false);
+});
+
+test('Debezium: the native event, and so its event_id, is unchanged by the format', () => {
+  const e = toChangeEvent(change, ctx);
+  const before = encodeNative(e).value.toString();
+  debeziumEncoder({ 'schemas.enable': true })(e);
+  assert.equal(encodeNative(e).value.toString(), before);
 });
 
 test('topic names are legal Kafka names and stay distinct when cut', () => {
