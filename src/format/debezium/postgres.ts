@@ -7,9 +7,11 @@ import {
   decimalBase64,
   epochDays,
   epochNanos,
+  floatValue,
   floorDiv,
   int64,
   isoLocalTime,
+  javaDouble,
   nanosOfDay,
   parseDecimal,
   plainString,
@@ -36,9 +38,9 @@ export function postgresCodec(col: ColumnSpec, o: DebeziumOptions): Codec {
     case 'oid':
       return { schema: schema('int64'), encode: (v) => (typeof v === 'string' ? int64(BigInt(v)) : v) };
     case 'float4':
-      return passThrough(schema('float'));
+      return { schema: schema('float'), encode: floatValue };
     case 'float8':
-      return passThrough(schema('double'));
+      return { schema: schema('double'), encode: floatValue };
     case 'bool':
       return passThrough(schema('boolean'));
     case 'numeric':
@@ -113,7 +115,7 @@ function moneyCodec(o: DebeziumOptions): Codec {
 }
 
 function decimalCodec(mode: DebeziumOptions['decimal.handling.mode'], scale: number, params: Record<string, string>): Codec {
-  if (mode === 'double') return { schema: schema('double'), encode: (v) => (typeof v === 'string' ? specialOr(v, () => Number(v)) : v) };
+  if (mode === 'double') return { schema: schema('double'), encode: (v) => (typeof v === 'string' ? specialOr(v, () => javaDouble(Number(v))) : v) };
   if (mode === 'string') return { schema: schema('string'), encode: (v) => (typeof v === 'string' ? specialOr(v, () => decimalValue(v, plainString)) : v) };
   return {
     schema: schema('bytes', { name: 'org.apache.kafka.connect.data.Decimal', parameters: params }),

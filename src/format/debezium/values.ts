@@ -145,3 +145,25 @@ export function zonedTimestamp(canonicalUtc: string, width: number | undefined):
   const trimmed = frac.replace(/0+$/, '');
   return trimmed ? `${m[1]}.${trimmed}Z` : `${m[1]}Z`;
 }
+
+/**
+ * A double as Java's Double.toString writes it (Jackson writes float64/float32 fields this way):
+ * the same shortest digits as JavaScript, but `100.0` rather than `100`, and `1.0E10` /
+ * `1.2345678901234567E19` / `1.0E-4` outside [1e-3, 1e7). NaN and ±Infinity are not numbers in
+ * JSON; Jackson quotes them, and so do the callers.
+ */
+export function javaDouble(x: number): RawJson {
+  if (x === 0) return new RawJson(Object.is(x, -0) ? '-0.0' : '0.0');
+  const abs = Math.abs(x);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const s = String(x);
+    return new RawJson(s.includes('.') ? s : `${s}.0`);
+  }
+  const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
+  return new RawJson(`${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`);
+}
+
+/** A float column's canonical value (a number, or "NaN"/"Infinity"/"-Infinity") as Jackson writes it. */
+export function floatValue(v: unknown): unknown {
+  return typeof v === 'number' && Number.isFinite(v) ? javaDouble(v) : v;
+}
