@@ -16,6 +16,9 @@ import { DEBEZIUM_VERSION } from '../../bench/lib/debezium';
  * after each capture. CDC_RECORD=1 also rewrites the fixtures that test/integration/
  * debezium-postgres.test.ts compares against without a JVM.
  */
+/** pg-changes.sql: 5 inserts, 2 updates, 1 delete and its tombstone. */
+const EXPECTED_RECORDS = 9;
+
 describe(`--format debezium against Debezium Server ${DEBEZIUM_VERSION} live (PostgreSQL, trigger mode)`, () => {
   const dbs: TestDatabase[] = [];
   after(async () => {
@@ -39,7 +42,7 @@ describe(`--format debezium against Debezium Server ${DEBEZIUM_VERSION} live (Po
         slot: `${prefix}_slot`,
         publication: `${prefix}_pub`,
         topicPrefix: prefix,
-        count: 8,
+        count: EXPECTED_RECORDS,
         extra: variant.options,
       });
       const fixture: Fixture = { debezium: DEBEZIUM_VERSION, prefix, options: variant.options, records };
