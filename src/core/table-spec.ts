@@ -30,6 +30,8 @@ export interface ColumnSpec {
 /** The captured table as its database describes it, columns in declaration order. */
 export interface TableSpec {
   dialect: Dialect;
+  /** Which server of the dialect: MariaDB and MySQL differ in types (MariaDB's JSON is LONGTEXT). */
+  flavor?: 'mysql' | 'mariadb';
   /** The database's own name (not the source_id). */
   database: string;
   /** PostgreSQL schema; null where the dialect has none (MySQL: the database is the schema). */

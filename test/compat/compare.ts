@@ -11,7 +11,13 @@ export function parseExact(text: string): unknown {
 }
 
 /** Fields that are wall-clock or position dependent, or cdc's own addition: not compared. */
-const SKIP_SOURCE = new Set(['version', 'ts_ms', 'ts_us', 'ts_ns', 'txId', 'lsn', 'sequence', 'name', 'db', 'cdc']);
+const SKIP_SOURCE = new Set([
+  ...['version', 'ts_ms', 'ts_us', 'ts_ns', 'name', 'db', 'cdc'],
+  // PostgreSQL positions
+  ...['txId', 'lsn', 'sequence'],
+  // MySQL/MariaDB positions
+  ...['server_id', 'gtid', 'file', 'pos', 'row', 'thread', 'query'],
+]);
 const SKIP_TOP = new Set(['ts_ms', 'ts_us', 'ts_ns']);
 
 export interface Difference {
@@ -22,8 +28,9 @@ export interface Difference {
 }
 
 /**
- * Compares record i of both lists. Record/schema names embed the topic prefix, which differs per
- * run; `prefixes` maps each side's prefix to a placeholder. Source fields cdc cannot or need not
+ * Compares record i of both lists. Record/schema names embed the topic prefix (and for MySQL the
+ * database), which differ per run; `prefixes` maps each side's `<prefix>` or `<prefix>.<db>` to a
+ * placeholder. Source fields cdc cannot or need not
  * match (wall clock, LSN, transaction id, versions) are checked for type only.
  */
 export function compareRecords(dbz: RawRecord[], cdc: RawRecord[], prefixes: { debezium: string; cdc: string }): Difference[] {
@@ -71,12 +78,18 @@ function kind(v: unknown): string {
   return typeof v === 'string' && v.startsWith('int64:') ? 'number' : typeof v;
 }
 
-/** cdc's `cdc` struct inside the source schema is its own addition. */
+/**
+ * cdc's `cdc` struct inside the source schema is its own addition, and position fields a capture
+ * mode cannot know are optional in cdc's Source schema where Debezium's require them (MySQL's
+ * server_id, file, pos, row in trigger mode): the source schema is compared by names and types.
+ */
 function stripCdc(schema: any): any {
   if (!schema?.fields) return schema;
   return {
     ...schema,
-    fields: schema.fields.map((f: any) => (f.field === 'source' ? { ...f, fields: f.fields.filter((x: any) => x.field !== 'cdc') } : f)),
+    fields: schema.fields.map((f: any) =>
+      f.field === 'source' ? { ...f, fields: f.fields.filter((x: any) => x.field !== 'cdc').map((x: any) => ({ ...x, optional: undefined })) } : f,
+    ),
   };
 }
 

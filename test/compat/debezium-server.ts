@@ -107,3 +107,75 @@ export async function captureWithDebezium(o: {
     await run.stop();
   }
 }
+
+/**
+ * Debezium Server with the MariaDB connector on `db.table`, streaming from the binlog's current
+ * end (snapshot.mode=no_data): `changes` runs once the connector is streaming, and the records
+ * of its topic are returned once `count` arrived. A binlog connector has no slot holding its
+ * position, so the changes must come after it started.
+ */
+export async function captureMariadbWithDebezium(o: {
+  host: string;
+  port: number;
+  db: string;
+  table: string;
+  topicPrefix: string;
+  count: number;
+  changes: () => Promise<unknown>;
+  extra?: Record<string, string>;
+}): Promise<RawRecord[]> {
+  const home = ensureDebeziumDist(() => undefined);
+  const java = newestJavaHome();
+  const id = uniqueId('h');
+  const props: Record<string, string | number> = {
+    'debezium.sink.type': 'kafka',
+    'debezium.sink.kafka.producer.bootstrap.servers': KAFKA_BROKERS.join(','),
+    'debezium.sink.kafka.producer.key.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
+    'debezium.sink.kafka.producer.value.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
+    'debezium.source.connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
+    'debezium.source.offset.storage.file.filename': join(tmpdir(), `${id}-offsets.dat`),
+    'debezium.source.offset.flush.interval.ms': 1000,
+    'debezium.source.database.hostname': o.host,
+    'debezium.source.database.port': o.port,
+    'debezium.source.database.user': 'root',
+    'debezium.source.database.password': '',
+    'debezium.source.database.server.id': 5400 + Math.floor(Math.random() * 1000),
+    'debezium.source.topic.prefix': o.topicPrefix,
+    'debezium.source.database.include.list': o.db,
+    'debezium.source.table.include.list': `${o.db}.${o.table}`,
+    'debezium.source.schema.history.internal': 'io.debezium.storage.file.history.FileSchemaHistory',
+    'debezium.source.schema.history.internal.file.filename': join(tmpdir(), `${id}-history.dat`),
+    'debezium.source.snapshot.mode': 'no_data',
+    'debezium.format.key': 'json',
+    'debezium.format.value': 'json',
+    'debezium.format.key.schemas.enable': 'true',
+    'debezium.format.value.schemas.enable': 'true',
+    'quarkus.http.port': await freePort(),
+    'quarkus.log.level': 'INFO',
+    'quarkus.log.console.json': 'false',
+    ...Object.fromEntries(Object.entries(o.extra ?? {}).map(([k, v]) => [`debezium.source.${k}`, v])),
+  };
+  const topic = `${o.topicPrefix}.${o.db}.${o.table}`;
+  await createTopic(topic);
+  const run = startDebezium(home, props, java.home);
+  try {
+    const died = new Promise<never>((_, reject) =>
+      run.child.on('close', (code) => reject(new Error(`Debezium Server exited ${code}: ${run.log().slice(-3000)}`))),
+    );
+    died.catch(() => undefined);
+    const streaming = (async () => {
+      const start = Date.now();
+      // The binlog reader logs this once it reads from the current position.
+      while (!/Connected to binlog|Keepalive thread is running|Streaming requested from/i.test(run.log())) {
+        if (Date.now() - start > 120_000) throw new Error(`Debezium did not start streaming: ${run.log().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      await o.changes();
+      return readRawTopic(topic, o.count, 120_000);
+    })();
+    return await Promise.race([streaming, died]);
+  } finally {
+    await run.stop();
+  }
+}

@@ -22,6 +22,6 @@ export const VARIANTS: Variant[] = [
   },
 ];
 
-export function fixtureName(variant: string): string {
-  return `debezium-3.6.0-postgres-${variant}.json`;
+export function fixtureName(variant: string, dialect: 'postgres' | 'mariadb' = 'postgres'): string {
+  return `debezium-3.6.0-${dialect}-${variant}.json`;
 }

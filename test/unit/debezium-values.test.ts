@@ -4,6 +4,7 @@ import type { ColumnSpec } from '../../src/core/table-spec';
 import { parseJsonRaw, withJsonSource, normalizeJson } from '../../src/core/lossless-json';
 import { DEBEZIUM_DEFAULTS, type DebeziumOptions } from '../../src/format/debezium/options';
 import { postgresCodec } from '../../src/format/debezium/postgres';
+import { mysqlCodec } from '../../src/format/debezium/mysql';
 import { RawJson, writeJson } from '../../src/format/debezium/json-writer';
 import { javaDouble, twosComplementBytes } from '../../src/format/debezium/values';
 import { parseInterval, intervalMicros, intervalIso } from '../../src/format/debezium/pg-interval';
@@ -103,3 +104,25 @@ test('interval text of every IntervalStyle postgres shape', () => {
   }
   assert.equal(parseInterval('P1Y'), null);
 });
+
+const my = (spec: ColumnSpec, value: unknown, options: Partial<DebeziumOptions> = {}) =>
+  writeJson(mysqlCodec(spec, { ...DEBEZIUM_DEFAULTS, ...options }, 'mariadb').encode(value));
+
+const MYSQL_CASES: [string, ColumnSpec, unknown, string, Partial<DebeziumOptions>?][] = [
+  ['BIGINT UNSIGNED above 2^63 wraps (bigint.unsigned.handling.mode=long)', col('bigint', { unsigned: true }), '18446744073709551615', '-1'],
+  ['DECIMAL(12,2)', col('decimal', { length: 12, scale: 2 }), '1234.50', '"AeI6"'],
+  ['BIT(1) is a boolean', col('bit', { length: 1 }), 1, 'true'],
+  ['BIT(12): bytes, least significant first', col('bit', { length: 12 }), 0xa03, '"Awo="'],
+  ['TIME → micros, negative too', col('time', { length: 6 }), '-838:59:59.000000', '-3020399000000'],
+  ['TIME connect → millis', col('time', { length: 0 }), '13:14:15', '47655000', { 'time.precision.mode': 'connect' }],
+  ['TIME connect outside a day → null, as Debezium', col('time', { length: 0 }), '-838:59:59', 'null', { 'time.precision.mode': 'connect' }],
+  ['DATETIME → millis', col('datetime', { length: 0 }), '2024-02-29T13:14:15', '1709212455000'],
+  ['DATETIME(6) → micros', col('datetime', { length: 6 }), '1900-01-01T00:00:00.000001', '-2208988799999999'],
+  ['TIMESTAMP(0): no fraction', col('timestamp', { length: 0 }), '2024-02-29T13:14:15Z', '"2024-02-29T13:14:15Z"'],
+  ['TIMESTAMP(6): six digits', col('timestamp', { length: 6 }), '1970-01-01T00:00:01.000001Z', '"1970-01-01T00:00:01.000001Z"'],
+  ['SET', col('set', { enumValues: ['a', 'b'] }), 'a,b', '"a,b"'],
+  ['DOUBLE as Java writes it', col('double'), -1e-300, '-1.0E-300'],
+];
+for (const [name, spec, value, expected, options] of MYSQL_CASES) {
+  test(`debezium mysql: ${name}`, () => assert.equal(my(spec, value, options), expected));
+}

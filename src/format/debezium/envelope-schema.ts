@@ -21,19 +21,17 @@ const CDC: ConnectSchema = {
 const COMMON = [str('version'), str('connector'), str('name'), i64('ts_ms', false), SNAPSHOT, str('db'), str('sequence', true), i64('ts_us'), i64('ts_ns')];
 
 /** Debezium's Source schemas per connector, plus cdc's own `cdc` struct (optional, so readers may ignore it). */
-const SOURCE: Record<TableSpec['dialect'], ConnectSchema> = {
+const MYSQL_FIELDS = [...COMMON, str('table', true), i64('server_id'), str('gtid', true), str('file', true), i64('pos'), i32('row'), i64('thread'), str('query', true), CDC];
+
+const SOURCE: Record<SourceKind, ConnectSchema> = {
   postgres: struct(
     'io.debezium.connector.postgresql.Source',
     [...COMMON, str('schema'), str('table'), i64('txId'), i64('lsn'), i64('xmin'), str('origin', true), i64('origin_lsn'), CDC],
     false,
     1,
   ),
-  mysql: struct(
-    'io.debezium.connector.mysql.Source',
-    [...COMMON, str('table', true), i64('server_id'), str('gtid', true), str('file', true), i64('pos'), i32('row'), i64('thread'), str('query', true), CDC],
-    false,
-    1,
-  ),
+  mysql: struct('io.debezium.connector.mysql.Source', MYSQL_FIELDS, false, 1),
+  mariadb: struct('io.debezium.connector.mariadb.Source', MYSQL_FIELDS, false, 1),
   mongodb: struct(
     'io.debezium.connector.mongo.Source',
     [...COMMON, str('collection'), i32('ord'), str('lsid', true), i64('txnNumber'), i64('wallTime'), CDC],
@@ -49,7 +47,10 @@ const TRANSACTION: ConnectSchema = {
 };
 
 /** The Envelope schema as the connector writes it: `<prefix>.<schema>.<table>.Envelope`, version 2. */
-export function envelopeSchema(dialect: TableSpec['dialect'], recordName: string, value: ConnectSchema[]): ConnectSchema {
+/** Which connector's Source schema: the dialect, with MariaDB apart from MySQL as Debezium has it. */
+export type SourceKind = TableSpec['dialect'] | 'mariadb';
+
+export function envelopeSchema(dialect: SourceKind, recordName: string, value: ConnectSchema[]): ConnectSchema {
   const row = (field: string): ConnectSchema => ({ type: 'struct', fields: value, optional: true, name: `${recordName}.Value`, field });
   return {
     type: 'struct',

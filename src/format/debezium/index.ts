@@ -7,6 +7,7 @@ import { asField, schema, type ConnectSchema } from './connect-schema';
 import { envelopeSchema, keySchema } from './envelope-schema';
 import { writeJson } from './json-writer';
 import { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options';
+import { mysqlCodec } from './mysql';
 import { postgresCodec } from './postgres';
 import { sourceBlock } from './source-block';
 import { int64 } from './values';
@@ -83,7 +84,8 @@ function encodeRow(row: Row, codecs: TableCodecs | null): Record<string, unknown
 }
 
 function codecFor(spec: TableSpec, o: DebeziumOptions) {
-  return (c: TableSpec['columns'][number]): Codec => (spec.dialect === 'postgres' ? postgresCodec(c, o) : passThrough(schema('string')));
+  return (c: TableSpec['columns'][number]): Codec =>
+    spec.dialect === 'postgres' ? postgresCodec(c, o) : spec.dialect === 'mysql' ? mysqlCodec(c, o, spec.flavor ?? 'mysql') : passThrough(schema('string'));
 }
 
 function buildCodecs(spec: TableSpec, o: DebeziumOptions, name: string): TableCodecs {
@@ -99,7 +101,7 @@ function buildCodecs(spec: TableSpec, o: DebeziumOptions, name: string): TableCo
   return {
     columns,
     keySchemaText: writeJson(keySchema(name, keyFields)),
-    valueSchemaText: writeJson(envelopeSchema(spec.dialect, name, fields)),
+    valueSchemaText: writeJson(envelopeSchema(spec.flavor === 'mariadb' ? 'mariadb' : spec.dialect, name, fields)),
   };
 }
 

@@ -9,7 +9,8 @@ export const INTERVAL_HANDLING_MODES = ['numeric', 'string'] as const;
 
 export interface DebeziumOptions {
   'decimal.handling.mode': (typeof DECIMAL_HANDLING_MODES)[number];
-  'time.precision.mode': (typeof TIME_PRECISION_MODES)[number];
+  /** Absent: the connector's own default (PostgreSQL `adaptive`, MySQL/MariaDB `adaptive_time_microseconds`). */
+  'time.precision.mode'?: (typeof TIME_PRECISION_MODES)[number];
   'binary.handling.mode': (typeof BINARY_HANDLING_MODES)[number];
   'interval.handling.mode': (typeof INTERVAL_HANDLING_MODES)[number];
   /** A null-value record with the same key after each delete, so compaction can drop the key. */
@@ -22,7 +23,6 @@ export interface DebeziumOptions {
 
 export const DEBEZIUM_DEFAULTS: DebeziumOptions = {
   'decimal.handling.mode': 'precise',
-  'time.precision.mode': 'adaptive',
   'binary.handling.mode': 'bytes',
   'interval.handling.mode': 'numeric',
   'tombstones.on.delete': true,

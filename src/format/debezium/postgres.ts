@@ -48,7 +48,7 @@ export function postgresCodec(col: ColumnSpec, o: DebeziumOptions): Codec {
     case 'money':
       return moneyCodec(o);
     case 'date':
-      return { schema: schema('int32', { name: o['time.precision.mode'] === 'connect' ? 'org.apache.kafka.connect.data.Date' : 'io.debezium.time.Date' }), encode: (v) => (typeof v === 'string' ? (epochDays(v) ?? v) : v) };
+      return { schema: schema('int32', { name: (o['time.precision.mode'] ?? 'adaptive') === 'connect' ? 'org.apache.kafka.connect.data.Date' : 'io.debezium.time.Date' }), encode: (v) => (typeof v === 'string' ? (epochDays(v) ?? v) : v) };
     case 'time':
       return timeCodec(col, o);
     case 'timetz':
@@ -114,7 +114,7 @@ function moneyCodec(o: DebeziumOptions): Codec {
   };
 }
 
-function decimalCodec(mode: DebeziumOptions['decimal.handling.mode'], scale: number, params: Record<string, string>): Codec {
+export function decimalCodec(mode: DebeziumOptions['decimal.handling.mode'], scale: number, params: Record<string, string>): Codec {
   if (mode === 'double') return { schema: schema('double'), encode: (v) => (typeof v === 'string' ? specialOr(v, () => javaDouble(Number(v))) : v) };
   if (mode === 'string') return { schema: schema('string'), encode: (v) => (typeof v === 'string' ? specialOr(v, () => decimalValue(v, plainString)) : v) };
   return {
@@ -136,7 +136,7 @@ function decimalValue(v: unknown, f: (d: Decimal) => unknown): unknown {
 
 function timeCodec(col: ColumnSpec, o: DebeziumOptions): Codec {
   const precision = col.length ?? 6;
-  const mode = o['time.precision.mode'];
+  const mode = o['time.precision.mode'] ?? 'adaptive';
   const millis = mode === 'connect' || (mode === 'adaptive' && precision <= 3);
   const s = millis
     ? schema('int32', { name: mode === 'connect' ? 'org.apache.kafka.connect.data.Time' : 'io.debezium.time.Time' })
@@ -151,9 +151,9 @@ function timeCodec(col: ColumnSpec, o: DebeziumOptions): Codec {
   };
 }
 
-function timestampCodec(col: ColumnSpec, o: DebeziumOptions): Codec {
+export function timestampCodec(col: ColumnSpec, o: DebeziumOptions): Codec {
   const precision = col.length ?? 6;
-  const mode = o['time.precision.mode'];
+  const mode = o['time.precision.mode'] ?? 'adaptive';
   const millis = mode === 'connect' || precision <= 3;
   const name = mode === 'connect' ? 'org.apache.kafka.connect.data.Timestamp' : millis ? 'io.debezium.time.Timestamp' : 'io.debezium.time.MicroTimestamp';
   return {

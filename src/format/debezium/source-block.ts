@@ -8,6 +8,11 @@ export const CDC_VERSION = 'cdc-0.1.0';
 
 const CONNECTOR = { postgres: 'postgresql', mysql: 'mysql', mongodb: 'mongodb' } as const;
 
+/** Debezium's connector name: the dialect's, except that MariaDB has a connector of its own. */
+function connectorName(dialect: keyof typeof CONNECTOR, spec: TableSpec | undefined): string {
+  return spec?.flavor === 'mariadb' ? 'mariadb' : CONNECTOR[dialect];
+}
+
 /** Source clock of the change, from the event's ISO timestamp (microseconds are kept). */
 export function sourceTimes(iso: string): { ms: number; us: number | RawJson; ns: number | RawJson } {
   const ms = Date.parse(iso);
@@ -29,7 +34,7 @@ export function sourceBlock(event: ChangeEvent, spec: TableSpec | undefined, nam
   const t = sourceTimes(event.timestamp);
   const common = {
     version: CDC_VERSION,
-    connector: CONNECTOR[dialect],
+    connector: connectorName(dialect, spec),
     name,
     ts_ms: t.ms,
     snapshot: event.operation === 'SNAPSHOT' ? 'true' : 'false',
