@@ -5,7 +5,7 @@ import type { TestDatabase } from '../helpers/postgres';
 import { dropSlotsOf } from '../helpers/postgres-wal';
 import { uniqueId } from '../helpers/kafka';
 import { captureWithDebezium } from './debezium-server';
-import { captureWithCdc, FIXTURES, goldenDatabase, goldenDifferences, sql, type Fixture } from './golden';
+import { captureSnapshotWithCdc, captureWithCdc, FIXTURES, goldenDatabase, goldenDifferences, snapshotDatabase, snapshotDifferences, sql, type Fixture } from './golden';
 import { fixtureName, VARIANTS } from './variants';
 import { DEBEZIUM_VERSION } from '../../bench/lib/debezium';
 
@@ -18,6 +18,8 @@ import { DEBEZIUM_VERSION } from '../../bench/lib/debezium';
  */
 /** pg-changes.sql: 5 inserts, 2 updates, 1 delete and its tombstone. */
 const EXPECTED_RECORDS = 9;
+/** Rows left after pg-changes.sql: what a snapshot reads. */
+const SNAPSHOT_ROWS = 4;
 
 describe(`--format debezium against Debezium Server ${DEBEZIUM_VERSION} live (PostgreSQL, trigger mode)`, () => {
   const dbs: TestDatabase[] = [];
@@ -62,4 +64,26 @@ describe(`--format debezium against Debezium Server ${DEBEZIUM_VERSION} live (Po
       }
     });
   }
+
+  test('snapshot events (snapshot.mode=initial against cdc snapshot)', { timeout: 300_000 }, async () => {
+    const { db, client } = await snapshotDatabase();
+    dbs.push(db);
+    const prefix = uniqueId('dbz');
+    await client.query(`CREATE PUBLICATION ${prefix}_pub FOR TABLE public.dbz_types`);
+    await client.query(`SELECT pg_create_logical_replication_slot('${prefix}_slot', 'pgoutput')`);
+    const options = { 'snapshot.mode': 'initial' };
+    const records = await captureWithDebezium({
+      dbname: db.name,
+      port: Number(new URL(db.url).port || 5432),
+      table: 'public.dbz_types',
+      slot: `${prefix}_slot`,
+      publication: `${prefix}_pub`,
+      topicPrefix: prefix,
+      count: SNAPSHOT_ROWS,
+      extra: options,
+    });
+    const fixture: Fixture = { debezium: DEBEZIUM_VERSION, prefix, options, records };
+    if (process.env.CDC_RECORD === '1') writeFileSync(new URL(fixtureName('snapshot'), FIXTURES), JSON.stringify(fixture, null, 1) + '\n');
+    assert.deepEqual(snapshotDifferences(fixture, await captureSnapshotWithCdc(db, records.length)), []);
+  });
 });
