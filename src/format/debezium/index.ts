@@ -41,7 +41,7 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
   return (event: ChangeEvent): EncodedMessage => {
     const spec = tableSpecOf(event);
     const codecs = codecsFor(event, spec);
-    const payload = toDebeziumEnvelope(event, o, codecs);
+    const payload = envelope(event, o, spec, codecs);
     const key = event.primary_key ? encodeRow(event.primary_key, codecs) : null;
     const keyText = key === null ? null : o['schemas.enable'] ? withSchema(codecs?.keySchemaText ?? inferredSchema(key, `${recordName(event, spec, o)}.Key`), key) : writeJson(key);
     const valueText = o['schemas.enable'] ? withSchema(codecs?.valueSchemaText ?? inferredEnvelope(event, spec, o, payload), payload) : writeJson(payload);
@@ -54,9 +54,14 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
   };
 }
 
-export function toDebeziumEnvelope(event: ChangeEvent, options: Partial<DebeziumOptions> = {}, codecs: TableCodecs | null = null): Record<string, unknown> {
+/** The envelope as a plain object (what JsonConverter writes with schemas.enable=false), for callers and tests. */
+export function toDebeziumEnvelope(event: ChangeEvent, options: Partial<DebeziumOptions> = {}): Record<string, unknown> {
   const o: DebeziumOptions = { ...DEBEZIUM_DEFAULTS, ...options };
   const spec = tableSpecOf(event);
+  return envelope(event, o, spec, spec ? buildCodecs(spec, o, recordName(event, spec, o)) : null);
+}
+
+function envelope(event: ChangeEvent, o: DebeziumOptions, spec: TableSpec | undefined, codecs: TableCodecs | null): Record<string, unknown> {
   const nowUs = nowMicros();
   return {
     before: event.before_data ? encodeRow(event.before_data, codecs) : null,
