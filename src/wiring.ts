@@ -110,8 +110,10 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
       }
       for (const { registration, entry, index } of poll?.tables ?? []) {
         const sourceId = src.id ?? poll!.catalog.databaseName;
-        const source = poll!.catalog.openSource(registration, logger.child({ source: sourceId, table: registration.table, mode: 'poll' }));
-        addJob({ source, sequences: poll!.catalog.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns: registration.keyColumns });
+        const catalog = poll!.catalog;
+        const source = catalog.openSource(registration, logger.child({ source: sourceId, table: registration.table, mode: 'poll' }));
+        const describe = config.format === 'debezium' ? () => catalog.describeTable(source.table) : undefined;
+        addJob({ source, sequences: catalog.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns: registration.keyColumns, describe });
       }
     }
     return {
