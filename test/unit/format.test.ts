@@ -89,3 +89,28 @@ test('topic names are legal Kafka names and stay distinct when cut', () => {
   assert.ok(long1.length <= 249 && long2.length <= 249);
   assert.notEqual(long1, long2);
 });
+
+test('Debezium schemas follow the row a transform left: dropped columns go, renamed ones are read off their values', async () => {
+  const { attachTableSpec } = await import('../../src/core/table-spec');
+  const spec = {
+    dialect: 'postgres' as const,
+    database: 'shop',
+    schema: 'public',
+    table: 'users',
+    keyColumns: ['id'],
+    columns: [
+      { name: 'id', type: 'int4', nullable: false },
+      { name: 'name', type: 'text', nullable: true },
+      { name: 'price', type: 'numeric', length: 12, scale: 2, nullable: true },
+    ],
+  };
+  const e = attachTableSpec(toChangeEvent({ ...change, before: null, after: { id: 42, price: '1.00', name_hash: 'ab12', tags: ['x'] } }, ctx), spec);
+  const v = JSON.parse(debeziumEncoder({ 'schemas.enable': true, 'topic.prefix': 'p' })(e).value.toString());
+  const after = v.schema.fields.find((f: any) => f.field === 'after');
+  assert.deepEqual(
+    after.fields.map((f: any) => [f.field, f.type, f.name ?? null]),
+    [['id', 'int32', null], ['price', 'bytes', 'org.apache.kafka.connect.data.Decimal'], ['name_hash', 'string', null], ['tags', 'string', null]],
+  );
+  assert.deepEqual(v.payload.after, { id: 42, price: 'ZA==', name_hash: 'ab12', tags: '["x"]' });
+  assert.equal(after.name, 'p.public.users.Value');
+});

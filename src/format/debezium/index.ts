@@ -17,10 +17,12 @@ export { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options';
 const OP: Record<Operation, string> = { INSERT: 'c', UPDATE: 'u', DELETE: 'd', SNAPSHOT: 'r', TRUNCATE: 't' };
 
 interface TableCodecs {
+  spec: TableSpec;
+  /** Debezium's record name: `<prefix>.<schema or database>.<table>`. */
+  name: string;
   columns: Map<string, Codec>;
-  /** `{"schema":…` text of key and value, built once per table schema version. */
-  keySchemaText: string;
-  valueSchemaText: string;
+  /** Schema texts by the row's column list: a transform may drop or rename columns. */
+  schemas: Map<string, string>;
 }
 
 /**
@@ -38,13 +40,24 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
     if (!c) cache.set(spec, (c = buildCodecs(spec, o, recordName(event, spec, o))));
     return c;
   };
+  const schemas = o['schemas.enable'];
   return (event: ChangeEvent): EncodedMessage => {
     const spec = tableSpecOf(event);
     const codecs = codecsFor(event, spec);
-    const payload = envelope(event, o, spec, codecs);
-    const key = event.primary_key ? encodeRow(event.primary_key, codecs) : null;
-    const keyText = key === null ? null : o['schemas.enable'] ? withSchema(codecs?.keySchemaText ?? inferredSchema(key, `${recordName(event, spec, o)}.Key`), key) : writeJson(key);
-    const valueText = o['schemas.enable'] ? withSchema(codecs?.valueSchemaText ?? inferredEnvelope(event, spec, o, payload), payload) : writeJson(payload);
+    const payload = envelope(event, o, spec, codecs, schemas);
+    const key = event.primary_key ? encodeRow(event.primary_key, codecs, schemas) : null;
+    const name = codecs?.name ?? recordName(event, spec, o);
+    let keyText: string | null = null;
+    let valueText: string;
+    if (schemas) {
+      const row = (payload.after ?? payload.before ?? {}) as Row;
+      if (key !== null) keyText = withSchema(schemaText(codecs, 'key', key, () => keySchema(name, fieldsOf(key, codecs, spec))), key);
+      const dialect = spec ? (spec.flavor === 'mariadb' ? 'mariadb' : spec.dialect) : dialectOfMode(event.source.mode);
+      valueText = withSchema(schemaText(codecs, 'value', row, () => envelopeSchema(dialect, name, fieldsOf(row, codecs, spec))), payload);
+    } else {
+      keyText = key === null ? null : writeJson(key);
+      valueText = writeJson(payload);
+    }
     return {
       key: keyText,
       value: Buffer.from(valueText),
@@ -58,14 +71,14 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
 export function toDebeziumEnvelope(event: ChangeEvent, options: Partial<DebeziumOptions> = {}): Record<string, unknown> {
   const o: DebeziumOptions = { ...DEBEZIUM_DEFAULTS, ...options };
   const spec = tableSpecOf(event);
-  return envelope(event, o, spec, spec ? buildCodecs(spec, o, recordName(event, spec, o)) : null);
+  return envelope(event, o, spec, spec ? buildCodecs(spec, o, recordName(event, spec, o)) : null, false);
 }
 
-function envelope(event: ChangeEvent, o: DebeziumOptions, spec: TableSpec | undefined, codecs: TableCodecs | null): Record<string, unknown> {
+function envelope(event: ChangeEvent, o: DebeziumOptions, spec: TableSpec | undefined, codecs: TableCodecs | null, schemas: boolean): Record<string, unknown> {
   const nowUs = nowMicros();
   return {
-    before: event.before_data ? encodeRow(event.before_data, codecs) : null,
-    after: event.after_data ? encodeRow(event.after_data, codecs) : null,
+    before: event.before_data ? encodeRow(event.before_data, codecs, schemas) : null,
+    after: event.after_data ? encodeRow(event.after_data, codecs, schemas) : null,
     source: sourceBlock(event, spec, o['topic.prefix'] ?? event.source_db),
     transaction: null,
     op: OP[event.operation],
@@ -75,16 +88,25 @@ function envelope(event: ChangeEvent, o: DebeziumOptions, spec: TableSpec | unde
   };
 }
 
-/** Table columns in declaration order, then anything else the row holds (a transform's additions). */
-function encodeRow(row: Row, codecs: TableCodecs | null): Record<string, unknown> {
-  if (!codecs) return row;
+/**
+ * Table columns in declaration order, then anything else the row holds (a transform's additions,
+ * or every column of a table without a spec). With schemas, such untyped nested values travel as
+ * JSON text, as their inferred `string` schema says.
+ */
+function encodeRow(row: Row, codecs: TableCodecs | null, schemas: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, codec] of codecs.columns) {
-    if (!Object.hasOwn(row, name)) continue;
-    const v = row[name];
-    out[name] = v === null || v === undefined ? null : codec.encode(v);
+  if (codecs) {
+    for (const [name, codec] of codecs.columns) {
+      if (!Object.hasOwn(row, name)) continue;
+      const v = row[name];
+      out[name] = v === null || v === undefined ? null : codec.encode(v);
+    }
   }
-  for (const name of Object.keys(row)) if (!codecs.columns.has(name)) out[name] = row[name];
+  for (const name of Object.keys(row)) {
+    if (codecs?.columns.has(name)) continue;
+    const v = row[name];
+    out[name] = schemas && v !== null && typeof v === 'object' ? writeJson(v) : v;
+  }
   return out;
 }
 
@@ -96,18 +118,29 @@ function codecFor(spec: TableSpec, o: DebeziumOptions) {
 function buildCodecs(spec: TableSpec, o: DebeziumOptions, name: string): TableCodecs {
   const make = codecFor(spec, o);
   const columns = new Map<string, Codec>();
-  const fields: ConnectSchema[] = [];
-  for (const c of spec.columns) {
-    const codec = make(c);
-    columns.set(c.name, codec);
-    fields.push(asField(codec.schema, c.name, c.nullable));
-  }
-  const keyFields = spec.keyColumns.map((k) => fields.find((f) => f.field === k)).filter((f): f is ConnectSchema => f !== undefined);
-  return {
-    columns,
-    keySchemaText: writeJson(keySchema(name, keyFields)),
-    valueSchemaText: writeJson(envelopeSchema(spec.flavor === 'mariadb' ? 'mariadb' : spec.dialect, name, fields)),
-  };
+  for (const c of spec.columns) columns.set(c.name, make(c));
+  return { spec, name, columns, schemas: new Map() };
+}
+
+/** The schema text for a row of this shape, built once per shape and table schema version. */
+function schemaText(codecs: TableCodecs | null, kind: 'key' | 'value', row: Record<string, unknown>, build: () => ConnectSchema): string {
+  if (!codecs) return writeJson(build());
+  const signature = `${kind}\u0000${Object.keys(row).join('\u0000')}`;
+  let text = codecs.schemas.get(signature);
+  if (text === undefined) codecs.schemas.set(signature, (text = writeJson(build())));
+  return text;
+}
+
+/** Fields of an encoded row: declared columns with Debezium's schema, others read off their values. */
+function fieldsOf(row: Record<string, unknown>, codecs: TableCodecs | null, spec: TableSpec | undefined): ConnectSchema[] {
+  const nullable = new Map(spec?.columns.map((c) => [c.name, c.nullable]));
+  return Object.keys(row).map((field) => {
+    const codec = codecs?.columns.get(field);
+    if (codec) return asField(codec.schema, field, nullable.get(field) ?? true);
+    const v = row[field];
+    const type: ConnectSchema['type'] = typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'int64' : 'double') : 'string';
+    return { type, optional: true, field };
+  });
 }
 
 /** `<topic.prefix or source_id>.<schema or database>.<table>`: Debezium's record (and topic) name. */
@@ -116,26 +149,12 @@ function recordName(event: ChangeEvent, spec: TableSpec | undefined, o: Debezium
   return spec ? `${prefix}.${spec.schema ?? spec.database}.${spec.table}` : `${prefix}.${event.table_name}`;
 }
 
+function dialectOfMode(mode: string): TableSpec['dialect'] {
+  return mode === 'binlog' ? 'mysql' : mode === 'oplog' ? 'mongodb' : 'postgres';
+}
+
 function withSchema(schemaText: string, payload: unknown): string {
   return `{"schema":${schemaText},"payload":${writeJson(payload)}}`;
-}
-
-/** Without a table spec: a schema read off the values themselves (numbers int64/double, the rest strings). */
-function inferredSchema(row: Record<string, unknown>, name: string): string {
-  return writeJson({ type: 'struct', fields: inferFields(row), optional: false, name });
-}
-
-function inferFields(row: Record<string, unknown>): ConnectSchema[] {
-  return Object.entries(row).map(([field, v]) => {
-    const type: ConnectSchema['type'] = typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'int64' : 'double') : 'string';
-    return { type, optional: true, field };
-  });
-}
-
-function inferredEnvelope(event: ChangeEvent, spec: TableSpec | undefined, o: DebeziumOptions, payload: Record<string, unknown>): string {
-  const row = (payload.after ?? payload.before ?? {}) as Record<string, unknown>;
-  const dialect = spec?.dialect ?? (event.source.mode === 'binlog' ? 'mysql' : event.source.mode === 'oplog' ? 'mongodb' : 'postgres');
-  return writeJson(envelopeSchema(dialect, recordName(event, spec, o), inferFields(row)));
 }
 
 const ORIGIN_MS = BigInt(Date.now());
