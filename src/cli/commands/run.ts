@@ -32,7 +32,7 @@ interface RunFlags {
   intervalHandlingMode?: string;
   tombstonesOnDelete?: string;
   topicPrefix?: string;
-  debeziumSchemas?: boolean;
+  debeziumSchemas?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -52,7 +52,9 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--interval-handling-mode <mode>', 'debezium: interval.handling.mode').choices(INTERVAL_HANDLING_MODES).env('CDC_INTERVAL_HANDLING_MODE'))
     .addOption(new Option('--tombstones-on-delete <bool>', 'debezium: tombstones.on.delete (default true)').choices(['true', 'false']).env('CDC_TOMBSTONES_ON_DELETE'))
     .addOption(new Option('--topic-prefix <prefix>', 'debezium: topic.prefix; topics <prefix>.<schema>.<table>').env('CDC_TOPIC_PREFIX'))
-    .addOption(new Option('--debezium-schemas', 'debezium: JsonConverter schemas.enable=true').env('CDC_DEBEZIUM_SCHEMAS'))
+    .addOption(
+      new Option('--debezium-schemas [bool]', 'debezium: JsonConverter schemas.enable (the flag alone: true)').choices(['true', 'false']).preset('true').env('CDC_DEBEZIUM_SCHEMAS'),
+    )
     .addOption(new Option('--schedule <schedule>', 'poll schedule: duration (50ms) or cron (*/5 * * * * *)').env('CDC_SCHEDULE'))
     .addOption(new Option('--batch-size <n>', 'changes per batch').argParser(parseIntFlag('--batch-size')).env('CDC_BATCH_SIZE'))
     .addOption(new Option('--topic-template <template>', 'topic name template').env('CDC_TOPIC_TEMPLATE'))
@@ -105,7 +107,7 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
   set(['debezium', 'interval.handling.mode'], f.intervalHandlingMode);
   set(['debezium', 'tombstones.on.delete'], f.tombstonesOnDelete === undefined ? undefined : f.tombstonesOnDelete === 'true');
   set(['debezium', 'topic.prefix'], f.topicPrefix);
-  set(['debezium', 'schemas.enable'], f.debeziumSchemas);
+  set(['debezium', 'schemas.enable'], f.debeziumSchemas === undefined ? undefined : f.debeziumSchemas === 'true');
   set(['defaults', 'schedule'], f.schedule);
   set(['defaults', 'batch_size'], f.batchSize);
   set(['log_level'], f.logLevel);
