@@ -114,3 +114,15 @@ test('Debezium schemas follow the row a transform left: dropped columns go, rena
   assert.deepEqual(v.payload.after, { id: 42, price: 'ZA==', name_hash: 'ab12', tags: '["x"]' });
   assert.equal(after.name, 'p.public.users.Value');
 });
+
+test('the JSON source kept for Debezium is invisible to the native format and to deep equality', async () => {
+  const { withJsonSource, jsonSourceOf } = await import('../../src/core/lossless-json');
+  const canonical = { big: '12345678901234567890', f: 1.5 };
+  const kept = withJsonSource({ ...canonical }, '{"big": 12345678901234567890, "f": 1.50}');
+  assert.equal(JSON.stringify(kept), JSON.stringify(canonical));
+  assert.deepStrictEqual(kept, canonical);
+  assert.deepStrictEqual({ ...kept }, canonical);
+  assert.equal(jsonSourceOf(kept), '{"big": 12345678901234567890, "f": 1.50}');
+  const e = toChangeEvent({ ...change, after: { id: 42, doc: kept } }, ctx);
+  assert.equal(encodeNative(e).value.toString(), encodeNative(toChangeEvent({ ...change, after: { id: 42, doc: canonical } }, ctx)).value.toString());
+});
