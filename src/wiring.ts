@@ -9,6 +9,8 @@ import type { Sink } from './core/sink';
 import type { SourceDatabase } from './core/source-database';
 import { parseTableRef, qualifiedName, type TableRef } from './core/table-ref';
 import { encoderFor } from './format';
+import { skippedOperationsFilter } from './format/debezium/skipped';
+import type { ChangeEvent } from './core/change-event';
 import { PrometheusMetrics } from './observability/prometheus';
 import { SequenceAllocator } from './pipeline/sequence-allocator';
 import { TablePipeline } from './pipeline/table-pipeline';
@@ -53,6 +55,7 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
     const opened = sink;
     await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs);
     const jobs: TableJob[] = [];
+    const skipped = config.format === 'debezium' ? skippedOperationsFilter(config.debezium) : null;
     const background: BackgroundTask[] = [];
     const addJob = (t: {
       source: ChangeSource;
@@ -64,10 +67,11 @@ export async function wire(config: CdcConfig, logger: Logger, options: WireOptio
       describe?: () => Promise<TableSpec>;
     }) => {
       const name = qualifiedName(t.source.table);
-      const transform =
+      const compiled =
         t.entry !== null && typeof t.entry === 'object'
           ? compileTransform(name, t.entry, process.env, { keyColumns: t.keyColumns, keyPrefix: t.prefix })
           : undefined;
+      const transform = skipped ? (e: ChangeEvent) => (skipped(e) ? (compiled ? compiled(e) : e) : null) : compiled;
       const tableLogger = logger.child({ source: t.sourceId, table: name });
       const pipeline = new TablePipeline(
         { source: t.source, sink: sink!, sequences: new SequenceAllocator(t.sequences, name), sourceId: t.sourceId, logger: tableLogger, metrics, transform, describe: t.describe },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OVERSIZE_POLICIES } from '../../adapters/kafka/config';
 import { FORMATS } from '../format';
-import { BINARY_HANDLING_MODES, DECIMAL_HANDLING_MODES, INTERVAL_HANDLING_MODES, TIME_PRECISION_MODES } from '../format/debezium/options';
+import { BINARY_HANDLING_MODES, DECIMAL_HANDLING_MODES, INTERVAL_HANDLING_MODES, SKIPPED_OPERATIONS, TIME_PRECISION_MODES } from '../format/debezium/options';
 import { parseSchedule } from './schedule';
 import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
 import { tableTransformShape } from '../transform/schema';
@@ -50,6 +50,7 @@ const debezium = z
       .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"')
       .optional(),
     'schemas.enable': z.boolean().optional(),
+    'skipped.operations': z.string().regex(SKIPPED_OPERATIONS, 'expected "none" or a comma list of c, u, d, t').optional(),
   })
   .strict();
 

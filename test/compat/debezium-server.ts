@@ -146,6 +146,10 @@ export async function captureMariadbWithDebezium(o: {
     'debezium.source.schema.history.internal': 'io.debezium.storage.file.history.FileSchemaHistory',
     'debezium.source.schema.history.internal.file.filename': join(tmpdir(), `${id}-history.dat`),
     'debezium.source.snapshot.mode': 'no_data',
+    // Only this database's DDL: other test databases created and dropped meanwhile on the same
+    // server otherwise fail the connector's table-structure read.
+    'debezium.source.schema.history.internal.store.only.captured.databases.ddl': 'true',
+    'debezium.source.schema.history.internal.store.only.captured.tables.ddl': 'true',
     'debezium.format.key': 'json',
     'debezium.format.value': 'json',
     'debezium.format.key.schemas.enable': 'true',

@@ -27,6 +27,7 @@ test('config errors name the key and the allowed values', () => {
     [{ format: 'debezium', debezium: { 'interval.handling.mode': 'iso' } }, /key "debezium.interval.handling.mode" must be one of "numeric", "string"/],
     [{ format: 'debezium', debezium: { 'tombstones.on.delete': 'no' } }, /key "debezium.tombstones.on.delete"/],
     [{ format: 'debezium', debezium: { 'column.include.list': 'x' } }, /unknown key "debezium.column.include.list"/],
+    [{ format: 'debezium', debezium: { 'skipped.operations': 'truncate' } }, /key "debezium.skipped.operations": expected "none" or a comma list of c, u, d, t/],
     [{ format: 'debezium', debezium: { 'topic.prefix': 'p' }, kafka: { topic_template: 'x.{table}' } }, /key "debezium.topic.prefix": .*kafka.topic_template/],
   ];
   for (const [raw, re] of cases) assert.throws(() => validateConfig(raw), re, JSON.stringify(raw));

@@ -126,3 +126,12 @@ test('the JSON source kept for Debezium is invisible to the native format and to
   const e = toChangeEvent({ ...change, after: { id: 42, doc: kept } }, ctx);
   assert.equal(encodeNative(e).value.toString(), encodeNative(toChangeEvent({ ...change, after: { id: 42, doc: canonical } }, ctx)).value.toString());
 });
+
+test('Debezium skipped.operations: truncates by default, any list of c, u, d, t, or none', async () => {
+  const { skippedOperationsFilter } = await import('../../src/format/debezium/skipped');
+  const ev = (operation: 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE') => toChangeEvent({ ...change, operation }, ctx);
+  const kept = (f: ReturnType<typeof skippedOperationsFilter>) => (['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const).filter((op) => !f || f(ev(op)) !== null);
+  assert.deepEqual(kept(skippedOperationsFilter()), ['INSERT', 'UPDATE', 'DELETE']);
+  assert.deepEqual(kept(skippedOperationsFilter({ 'skipped.operations': 'none' })), ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']);
+  assert.deepEqual(kept(skippedOperationsFilter({ 'skipped.operations': 'c,d' })), ['UPDATE', 'TRUNCATE']);
+});

@@ -33,6 +33,7 @@ interface RunFlags {
   tombstonesOnDelete?: string;
   topicPrefix?: string;
   debeziumSchemas?: string;
+  skippedOperations?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -55,6 +56,7 @@ export function registerRun(program: Command): void {
     .addOption(
       new Option('--debezium-schemas [bool]', 'debezium: JsonConverter schemas.enable (the flag alone: true)').choices(['true', 'false']).preset('true').env('CDC_DEBEZIUM_SCHEMAS'),
     )
+    .addOption(new Option('--skipped-operations <ops>', 'debezium: skipped.operations, none or c,u,d,t (default t)').env('CDC_SKIPPED_OPERATIONS'))
     .addOption(new Option('--schedule <schedule>', 'poll schedule: duration (50ms) or cron (*/5 * * * * *)').env('CDC_SCHEDULE'))
     .addOption(new Option('--batch-size <n>', 'changes per batch').argParser(parseIntFlag('--batch-size')).env('CDC_BATCH_SIZE'))
     .addOption(new Option('--topic-template <template>', 'topic name template').env('CDC_TOPIC_TEMPLATE'))
@@ -107,6 +109,7 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
   set(['debezium', 'interval.handling.mode'], f.intervalHandlingMode);
   set(['debezium', 'tombstones.on.delete'], f.tombstonesOnDelete === undefined ? undefined : f.tombstonesOnDelete === 'true');
   set(['debezium', 'topic.prefix'], f.topicPrefix);
+  set(['debezium', 'skipped.operations'], f.skippedOperations);
   set(['debezium', 'schemas.enable'], f.debeziumSchemas === undefined ? undefined : f.debeziumSchemas === 'true');
   set(['defaults', 'schedule'], f.schedule);
   set(['defaults', 'batch_size'], f.batchSize);

@@ -19,7 +19,12 @@ export interface DebeziumOptions {
   'topic.prefix'?: string;
   /** The `{"schema":…,"payload":…}` form of JsonConverter's `schemas.enable=true`. */
   'schemas.enable': boolean;
+  /** Operations not emitted: a comma list of c, u, d, t, or `none`; Debezium skips truncates (`t`). */
+  'skipped.operations': string;
 }
+
+/** `skipped.operations`' syntax, as Debezium takes it. */
+export const SKIPPED_OPERATIONS = /^(?:none|[cudt](?:,[cudt])*)$/;
 
 export const DEBEZIUM_DEFAULTS: DebeziumOptions = {
   'decimal.handling.mode': 'precise',
@@ -27,4 +32,5 @@ export const DEBEZIUM_DEFAULTS: DebeziumOptions = {
   'interval.handling.mode': 'numeric',
   'tombstones.on.delete': true,
   'schemas.enable': false,
+  'skipped.operations': 't',
 };
