@@ -106,7 +106,7 @@ test('interval text of every IntervalStyle postgres shape', () => {
 });
 
 const my = (spec: ColumnSpec, value: unknown, options: Partial<DebeziumOptions> = {}) =>
-  writeJson(mysqlCodec(spec, { ...DEBEZIUM_DEFAULTS, ...options }, 'mariadb').encode(value));
+  writeJson(mysqlCodec(spec, { ...DEBEZIUM_DEFAULTS, ...options }).encode(value));
 
 const MYSQL_CASES: [string, ColumnSpec, unknown, string, Partial<DebeziumOptions>?][] = [
   ['BIGINT UNSIGNED above 2^63 wraps (bigint.unsigned.handling.mode=long)', col('bigint', { unsigned: true }), '18446744073709551615', '-1'],

@@ -112,7 +112,7 @@ function encodeRow(row: Row, codecs: TableCodecs | null, schemas: boolean): Reco
 
 function codecFor(spec: TableSpec, o: DebeziumOptions) {
   return (c: TableSpec['columns'][number]): Codec =>
-    spec.dialect === 'postgres' ? postgresCodec(c, o) : spec.dialect === 'mysql' ? mysqlCodec(c, o, spec.flavor ?? 'mysql') : passThrough(schema('string'));
+    spec.dialect === 'postgres' ? postgresCodec(c, o) : spec.dialect === 'mysql' ? mysqlCodec(c, o) : passThrough(schema('string'));
 }
 
 function buildCodecs(spec: TableSpec, o: DebeziumOptions, name: string): TableCodecs {

@@ -1,7 +1,5 @@
 import { isRawNumber } from '../../core/lossless-json';
 
-export type JsonStyle = 'jsonb';
-
 /**
  * A JSON column's text, as Debezium's io.debezium.data.Json carries it: the database's own text.
  * `source` is what the decoder kept (jsonSourceOf): the text itself (pgoutput, SELECT) is used
@@ -9,7 +7,7 @@ export type JsonStyle = 'jsonb';
  * jsonb prints itself — `{"a": 1, "b": [2, 3]}`, keys by length then bytes, numbers as written.
  * Without a source (a scalar JSON value) the canonical value is printed the same way.
  */
-export function jsonText(canonical: unknown, source: unknown, _style: JsonStyle): string {
+export function jsonText(canonical: unknown, source: unknown): string {
   if (typeof source === 'string') return source;
   const parts: string[] = [];
   writeJsonb(source !== undefined ? source : canonical, parts);

@@ -12,7 +12,7 @@ import { epochDays, floatValue, int64, zonedTimestamp } from './values';
  * against Debezium Server 3.6's MariaDB connector: test/compat/debezium-mariadb.compat.ts). Inputs
  * are cdc's canonical MySQL values (docs/mysql-trigger.md, "Type fidelity").
  */
-export function mysqlCodec(col: ColumnSpec, o: DebeziumOptions, flavor: 'mysql' | 'mariadb'): Codec {
+export function mysqlCodec(col: ColumnSpec, o: DebeziumOptions): Codec {
   const u = col.unsigned === true;
   switch (col.type) {
     case 'tinyint':
@@ -59,11 +59,10 @@ export function mysqlCodec(col: ColumnSpec, o: DebeziumOptions, flavor: 'mysql' 
     case 'year':
       return passThrough(schema('int32', { name: 'io.debezium.time.Year' }));
     case 'json':
-      return { schema: schema('string', { name: 'io.debezium.data.Json' }), encode: (v) => jsonText(v, jsonSourceOf(v), 'jsonb') };
+      return { schema: schema('string', { name: 'io.debezium.data.Json' }), encode: (v) => jsonText(v, jsonSourceOf(v)) };
     default:
       // CHAR, VARCHAR, TEXT…; MariaDB's JSON is LONGTEXT, a plain string to its connector too.
-      void flavor;
-      return { schema: schema('string'), encode: (v) => (typeof v === 'string' ? v : jsonText(v, jsonSourceOf(v), 'jsonb')) };
+      return { schema: schema('string'), encode: (v) => (typeof v === 'string' ? v : jsonText(v, jsonSourceOf(v))) };
   }
 }
 

@@ -2,7 +2,7 @@ import type { ColumnSpec } from '../../core/table-spec';
 import { jsonSourceOf } from '../../core/lossless-json';
 import type { DebeziumOptions } from './options';
 import { schema, type ConnectSchema } from './connect-schema';
-import { jsonText, type JsonStyle } from './json-text';
+import { jsonText } from './json-text';
 import {
   decimalBase64,
   epochDays,
@@ -61,7 +61,7 @@ export function postgresCodec(col: ColumnSpec, o: DebeziumOptions): Codec {
       return intervalCodec(o);
     case 'json':
     case 'jsonb':
-      return jsonCodec(col.type);
+      return jsonCodec();
     case 'bytea':
       return binary(o);
     case 'uuid':
@@ -189,11 +189,10 @@ function map<T, R>(v: T | null, f: (v: T) => R): R | null {
   return v === null ? null : f(v);
 }
 
-function jsonCodec(type: 'json' | 'jsonb'): Codec {
-  const style: JsonStyle = type === 'jsonb' ? 'jsonb' : 'jsonb'; // trigger images hold json as jsonb too
+function jsonCodec(): Codec {
   return {
     schema: schema('string', { name: 'io.debezium.data.Json' }),
-    encode: (v) => (v === null || v === undefined ? v : jsonText(v, jsonSourceOf(v), style)),
+    encode: (v) => (v === null || v === undefined ? v : jsonText(v, jsonSourceOf(v))),
   };
 }
 
