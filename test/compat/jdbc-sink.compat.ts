@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,7 @@ describe('Debezium JDBC sink applies cdc --format debezium (PostgreSQL → Postg
     });
     assert.equal(run.status, 0, `${run.stdout.slice(-2000)}\n${run.stderr.replace(/^(?!Caused by|Exception|\S+Exception|\tat io\.debezium).*$/gm, '').replace(/\n+/g, '\n').slice(-4000)}`);
     assert.ok(readdirSync(out).length > 0);
+    rmSync(out, { recursive: true, force: true });
 
     // Compared as JSON rows, except where Debezium's own encoding (the one cdc reproduces) cannot
     // carry the value and the sink writes what it was given:
