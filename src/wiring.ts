@@ -13,6 +13,8 @@ import type { Sink } from './core/sink';
 import type { SourceDatabase } from './core/source-database';
 import { parseTableRef, qualifiedName, type TableRef } from './core/table-ref';
 import { encoderFor } from './format';
+import { skippedOperationsFilter } from './format/debezium/skipped';
+import type { ChangeEvent } from './core/change-event';
 import { PrometheusMetrics } from './observability/prometheus';
 import { SequenceAllocator } from './pipeline/sequence-allocator';
 import { TablePipeline } from './pipeline/table-pipeline';
@@ -24,6 +26,7 @@ import { openSourceDatabase } from './sources/open-source-database';
 import { redactUrl } from './logging';
 import { compileTransform } from './transform';
 import type { ChangeSource } from './core/change-source';
+import type { TableSpec } from './core/table-spec';
 import type { SequenceStore } from './core/checkpoint-store';
 import { RedisState } from './state/redis-state';
 import { planPolling } from '../adapters/poll/plan';
@@ -64,11 +67,20 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
     const opened = sink;
     await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs, options.signal);
     const jobs: TableJob[] = [];
+    const skipped = config.format === 'debezium' ? skippedOperationsFilter(config.debezium) : null;
     const background: BackgroundTask[] = [];
     const topicOwners = new Map<string, string>();
-    const addJob = (t: { source: ChangeSource; sequences: SequenceStore; sourceId: string; entry: TableEntry | null; prefix: string; keyColumns: string[] }) => {
+    const addJob = (t: {
+      source: ChangeSource;
+      sequences: SequenceStore;
+      sourceId: string;
+      entry: TableEntry | null;
+      prefix: string;
+      keyColumns: string[];
+      describe?: () => Promise<TableSpec>;
+    }) => {
       const name = qualifiedName(t.source.table);
-      if (config.sink === 'kafka') {
+      if (config.sink === 'kafka' && config.debezium?.['topic.prefix'] === undefined) {
         // Topic names fold characters Kafka does not allow to '_': `a b` and `a_b` would share a
         // topic (and their keys interleave). Refuse rather than mix two tables' events silently.
         const topic = topicName(config.kafka.topic_template, t.sourceId, name);
@@ -79,13 +91,14 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
         }
         topicOwners.set(topic, owner);
       }
-      const transform =
+      const compiled =
         t.entry !== null && typeof t.entry === 'object'
           ? compileTransform(name, t.entry, process.env, { keyColumns: t.keyColumns, keyPrefix: t.prefix })
           : undefined;
+      const transform = skipped ? (e: ChangeEvent) => (skipped(e) ? (compiled ? compiled(e) : e) : null) : compiled;
       const tableLogger = logger.child({ source: t.sourceId, table: name });
       const pipeline = new TablePipeline(
-        { source: t.source, sink: sink!, sequences: new SequenceAllocator(t.sequences, name), sourceId: t.sourceId, logger: tableLogger, metrics, transform },
+        { source: t.source, sink: sink!, sequences: new SequenceAllocator(t.sequences, name), sourceId: t.sourceId, logger: tableLogger, metrics, transform, describe: t.describe },
         { batchSize: option(t.entry, 'batch_size') ?? config.defaults.batch_size },
       );
       const schedule = parseSchedule(option(t.entry, 'schedule') ?? config.defaults.schedule)!;
@@ -113,7 +126,9 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
         for (const { table, entry, index, keyColumns } of await resolveTables(db, src, poll?.polled)) {
           const tableLogger = logger.child({ source: sourceId, table: qualifiedName(table) });
           const source = db.openSource(table, { logger: tableLogger });
-          addJob({ source, sequences: db.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns });
+          // Only a format that encodes by declared type pays for the catalog lookups.
+          const describe = config.format === 'debezium' && db.describeTable ? () => db.describeTable!(table) : undefined;
+          addJob({ source, sequences: db.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns, describe });
           if ((option(entry, 'snapshot') ?? config.defaults.snapshot) === 'initial') {
             if (!db.snapshotTarget) throw new ConfigError(`snapshot: initial is not available for ${db.dialect} sources (table ${qualifiedName(table)})`);
             const chunkSize = option(entry, 'snapshot_chunk_size') ?? config.defaults.snapshot_chunk_size;
@@ -123,8 +138,10 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
       }
       for (const { registration, entry, index } of poll?.tables ?? []) {
         const sourceId = src.id ?? poll!.catalog.databaseName;
-        const source = poll!.catalog.openSource(registration, logger.child({ source: sourceId, table: registration.table, mode: 'poll' }));
-        addJob({ source, sequences: poll!.catalog.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns: registration.keyColumns });
+        const catalog = poll!.catalog;
+        const source = catalog.openSource(registration, logger.child({ source: sourceId, table: registration.table, mode: 'poll' }));
+        const describe = config.format === 'debezium' ? () => catalog.describeTable(source.table) : undefined;
+        addJob({ source, sequences: catalog.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns: registration.keyColumns, describe });
       }
     }
     return {
@@ -159,7 +176,8 @@ function withSecretFiles(config: CdcConfig): CdcConfig {
 }
 
 function buildSink(config: CdcConfig, security: KafkaSecurity, logger: Logger): Sink {
-  const encode = encoderFor(config.format);
+  const encode = encoderFor(config.format, config.debezium);
+  const prefix = config.debezium?.['topic.prefix'];
   if (config.sink === 'stdout') return new StdoutSink(encode, process.stdout, { onUndeliverable: config.kafka.on_oversize });
   if (!config.kafka.brokers) throw new ConfigError('key "kafka.brokers" is required when sink is "kafka": pass --kafka <host:port,…>');
   return new KafkaSink(
@@ -168,7 +186,8 @@ function buildSink(config: CdcConfig, security: KafkaSecurity, logger: Logger): 
       brokers: config.kafka.brokers,
       security,
       clientId: config.kafka.client_id,
-      topicTemplate: config.kafka.topic_template,
+      // Debezium's topic naming: <topic.prefix>.<schema>.<table>, whatever the source_id.
+      topicTemplate: prefix !== undefined ? `${prefix}.{table}` : config.kafka.topic_template,
       partitions: config.kafka.partitions,
       replicationFactor: config.kafka.replication_factor,
       onOversize: config.kafka.on_oversize,

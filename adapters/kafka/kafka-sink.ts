@@ -123,6 +123,11 @@ export class KafkaSink implements Sink {
       }
       chunk.push(toKafkaMessage(message));
       chunkBytes += size;
+      if (message.followedByTombstone) {
+        // Same request, right behind the delete: nothing can come between them in the partition.
+        chunk.push({ key: message.key, value: null });
+        chunkBytes += RECORD_OVERHEAD + Buffer.byteLength(message.key ?? '');
+      }
     }
     await flush();
   }

@@ -34,6 +34,8 @@ import { setRetention } from './trigger/history-store';
 import { requestUpgrade } from './upgrade/request';
 import type { SnapshotStrategy } from './upgrade/snapshot';
 import { SwitchingSource } from './upgrade/switching-source';
+import type { TableSpec } from '../../src/core/table-spec';
+import { describeSpec } from './describe-spec';
 
 export interface MysqlAdapterOptions extends Partial<TriggerSourceOptions> {
   /** lock_wait_timeout (s) for install/uninstall DDL; default 10. */
@@ -207,6 +209,10 @@ export class MysqlSourceDatabase implements SourceDatabase {
           mariadb: this.server.mariadb,
         }),
     });
+  }
+
+  describeTable(table: TableRef): Promise<TableSpec> {
+    return describeSpec(this.driver, table, this.server.mariadb);
   }
 
   async snapshotTarget(table: TableRef): Promise<SnapshotTarget> {

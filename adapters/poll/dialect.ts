@@ -1,5 +1,6 @@
 import type { Row } from '../../src/core/change-event';
 import type { Logger } from '../../src/core/logger';
+import type { TableSpec } from '../../src/core/table-spec';
 import type { TableRef } from '../../src/core/table-ref';
 import type { PollColumnKind, PollRegistration } from './config';
 
@@ -109,6 +110,8 @@ export interface PollDialect {
    * opens the trigger adapter, which creates its schema on open, only where it is already in use.
    */
   hasTriggerCatalog(): Promise<boolean>;
+  /** Declared column types, for formats that encode by type (src/format/debezium). */
+  describeTable(table: TableRef): Promise<TableSpec>;
   close(): Promise<void>;
 }
 

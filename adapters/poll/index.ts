@@ -4,6 +4,7 @@ import { sourceKind } from '../../src/core/database-url';
 import { UserInputError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
 import type { TableRef } from '../../src/core/table-ref';
+import type { TableSpec } from '../../src/core/table-spec';
 import { redactUrl } from '../../src/logging';
 import type { RedisState, SourceKeys } from '../../src/state/redis-state';
 import type { PollRegistration } from './config';
@@ -53,6 +54,10 @@ export class PollCatalog {
 
   registrations(): Promise<PollRegistration[]> {
     return listRegistrations(this.state, this.keys);
+  }
+
+  describeTable(table: TableRef): Promise<TableSpec> {
+    return this.dialect.describeTable(table);
   }
 
   openSource(registration: PollRegistration, logger: Logger): ChangeSource {

@@ -3,6 +3,8 @@ import type { Logger } from '../../src/core/logger';
 import { qualifiedName, type TableRef } from '../../src/core/table-ref';
 import { connectMysql } from '../mysql/connect';
 import type { MysqlDriver } from '../mysql/driver';
+import { describeSpec } from '../mysql/describe-spec';
+import type { TableSpec } from '../../src/core/table-spec';
 import { describeTable, type ColumnInfo, type TableInfo } from '../mysql/introspect';
 import type { PollColumnKind, PollRegistration } from './config';
 import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect';
@@ -27,8 +29,8 @@ const UNSUPPORTED_KEY_KINDS = new Set(['binary', 'json', 'geometry', 'bit']);
  * lossless text values), information_schema lookups and SELECT decoder.
  */
 export async function openMysqlPoll(url: string): Promise<PollDialect> {
-  const { driver, options } = await connectMysql(url);
-  return new MysqlPollDialect(driver, options.database, sourceLocation(url, 'mysql', 3306, options.database));
+  const { driver, options, server } = await connectMysql(url);
+  return new MysqlPollDialect(driver, options.database, sourceLocation(url, 'mysql', 3306, options.database), server.mariadb);
 }
 
 class MysqlPollDialect implements PollDialect {
@@ -42,9 +44,14 @@ class MysqlPollDialect implements PollDialect {
     private readonly driver: MysqlDriver,
     readonly databaseName: string,
     readonly location: string,
+    private readonly mariadb: boolean,
   ) {
     this.defaultSchema = databaseName;
     this.trx = new InnodbTrxView(driver);
+  }
+
+  describeTable(table: TableRef): Promise<TableSpec> {
+    return describeSpec(this.driver, table, this.mariadb);
   }
 
   async validate(table: TableRef, o: ValidateOptions): Promise<{ keyColumns: string[] }> {

@@ -3,6 +3,8 @@ import type { Logger } from '../../src/core/logger';
 import { qualifiedName, type TableRef } from '../../src/core/table-ref';
 import { connectPool } from '../postgres/connect';
 import type { PgDriver } from '../postgres/driver';
+import { describeTable } from '../postgres/describe';
+import type { TableSpec } from '../../src/core/table-spec';
 import { quoteIdent } from '../postgres/identifiers';
 import { hasCaptureCatalog } from '../postgres/state-store';
 import { findTable, primaryKeyColumns } from '../postgres/introspect';
@@ -40,6 +42,10 @@ export async function openPostgresPoll(url: string): Promise<PollDialect> {
 class PostgresPollDialect implements PollDialect {
   readonly kind = 'postgres' as const;
   private zone: Promise<string> | null = null;
+
+  describeTable(table: TableRef): Promise<TableSpec> {
+    return describeTable(this.driver, this.databaseName, table);
+  }
 
   constructor(
     private readonly driver: PgDriver,

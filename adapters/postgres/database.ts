@@ -20,6 +20,8 @@ import { tableStatuses } from './status';
 import { listProgress } from './snapshot/progress-store';
 import { PgSnapshotTarget } from './snapshot/target';
 import type { SnapshotTarget } from '../../src/core/snapshot';
+import type { TableSpec } from '../../src/core/table-spec';
+import { describeTable } from './describe';
 import { withSnapshots } from '../../src/snapshot/status';
 import { checkInstallable, installTable, uninstallTable } from './trigger/install';
 import { openPgHistory } from './trigger/history-reader';
@@ -141,6 +143,10 @@ export class PostgresDatabase implements SourceDatabase {
       url: this.options.url ?? null,
       config: this.options.wal ?? WAL_DEFAULTS,
     });
+  }
+
+  describeTable(table: TableRef): Promise<TableSpec> {
+    return describeTable(this.driver, this.databaseName, table);
   }
 
   async snapshotTarget(table: TableRef): Promise<SnapshotTarget> {

@@ -3,6 +3,7 @@ import { OVERSIZE_POLICIES } from '../../adapters/kafka/config';
 import { FORMATS } from '../format';
 import { scheduleProblem } from './schedule';
 import { MAX_TIMER_MS } from '../core/timers';
+import { BINARY_HANDLING_MODES, DECIMAL_HANDLING_MODES, INTERVAL_HANDLING_MODES, SKIPPED_OPERATIONS, TIME_PRECISION_MODES } from '../format/debezium/options';
 import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
 import { tableTransformShape } from '../transform/schema';
 import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security';
@@ -51,11 +52,29 @@ const source = z
   })
   .strict();
 
+/** Debezium's connector options under Debezium's own names (docs/debezium-format.md); only with format debezium. */
+const debezium = z
+  .object({
+    'decimal.handling.mode': z.enum(DECIMAL_HANDLING_MODES).optional(),
+    'time.precision.mode': z.enum(TIME_PRECISION_MODES).optional(),
+    'binary.handling.mode': z.enum(BINARY_HANDLING_MODES).optional(),
+    'interval.handling.mode': z.enum(INTERVAL_HANDLING_MODES).optional(),
+    'tombstones.on.delete': z.boolean().optional(),
+    'topic.prefix': z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"')
+      .optional(),
+    'schemas.enable': z.boolean().optional(),
+    'skipped.operations': z.string().regex(SKIPPED_OPERATIONS, 'expected "none" or a comma list of c, u, d, t').optional(),
+  })
+  .strict();
+
 /** The whole `cdc run` configuration, as read from `--config` (YAML or JSON) and flags. */
 export const configSchema = z
   .object({
     sink: z.enum(SINKS).default('kafka'),
     format: z.enum(FORMATS).default('native'),
+    debezium: debezium.optional(),
     kafka: z
       .object({
         brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1).optional(),
@@ -86,7 +105,15 @@ export const configSchema = z
     metrics_port: wholeNumber(0, 65535).optional(),
     shutdown_timeout_ms: wholeNumber(0, MAX_TIMER_MS).default(10_000),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.debezium && c.format !== 'debezium') {
+      ctx.addIssue({ code: 'custom', path: ['debezium'], message: 'applies only with format "debezium" (--format debezium)' });
+    }
+    if (c.debezium?.['topic.prefix'] !== undefined && c.kafka.topic_template !== 'cdc.{source_id}.{table}') {
+      ctx.addIssue({ code: 'custom', path: ['debezium', 'topic.prefix'], message: 'names topics <prefix>.<schema>.<table>; do not combine it with kafka.topic_template' });
+    }
+  });
 
 export type CdcConfig = z.infer<typeof configSchema>;
 export type SourceConfig = z.infer<typeof source>;

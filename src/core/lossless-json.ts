@@ -141,3 +141,22 @@ export function checkJsonDepth(value: unknown, maxDepth: number = JSON_LIMITS.ma
     for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
   }
 }
+
+const JSON_SOURCE = Symbol('cdc.jsonSource');
+
+/**
+ * Where a JSON column's canonical value came from: the column's text as the database printed it,
+ * or its parse with every number kept as a RawNumber. Formats that must reproduce the database's
+ * own JSON text (Debezium writes json/jsonb as a string) read it back with jsonSourceOf; the
+ * canonical value may have turned 12345678901234567890 into a string and 1.50 into 1.5.
+ * Non-enumerable, so JSON.stringify, spread and deepStrictEqual never see it. Only objects and
+ * arrays can carry it; a scalar JSON value has no source attached.
+ */
+export function withJsonSource<T>(value: T, source: unknown): T {
+  if (value !== null && typeof value === 'object') Object.defineProperty(value, JSON_SOURCE, { value: source, enumerable: false, configurable: true });
+  return value;
+}
+
+export function jsonSourceOf(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<symbol, unknown>)[JSON_SOURCE] : undefined;
+}

@@ -30,6 +30,11 @@ export interface EncodedMessage {
   key: string | null;
   value: Buffer;
   headers: Record<string, string>;
+  /**
+   * The sink writes a second record right after this one, with the same key and a null value
+   * (Debezium's tombstone after a delete, so log compaction can drop the key).
+   */
+  followedByTombstone?: boolean;
 }
 
 export type EventEncoder = (event: ChangeEvent) => EncodedMessage;

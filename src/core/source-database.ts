@@ -5,6 +5,7 @@ import type { TableRef } from './table-ref';
 import type { ChangeHistory, RetentionSetting } from './change-history';
 import type { Logger } from './logger';
 import type { SnapshotTarget } from './snapshot';
+import type { TableSpec } from './table-spec';
 
 export type Dialect = 'postgres' | 'mysql' | 'mongodb';
 
@@ -94,6 +95,12 @@ export interface SourceDatabase {
   /** The table's retained history; UserInputError when the table is unknown or keeps none. */
   openHistory?(table: TableRef): Promise<ChangeHistory>;
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource;
+  /**
+   * The table's columns with their declared types, for formats that encode by type (Debezium).
+   * Called when a table's schema version changes, never on the hot path. Absent where the adapter
+   * does not describe tables; such events are encoded from their canonical values alone.
+   */
+  describeTable?(table: TableRef): Promise<TableSpec>;
   /**
    * The table's initial snapshot (docs/snapshots.md), run by src/snapshot/run-snapshot.ts. Throws
    * UserInputError for a table that is not captured. Absent where the adapter has no snapshots.

@@ -1,10 +1,10 @@
 import type { EventEncoder } from '../core/sink';
-import { encodeDebezium } from './debezium';
+import { debeziumEncoder, type DebeziumOptions } from './debezium';
 import { encodeNative } from './native';
 
 export const FORMATS = ['native', 'debezium'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function encoderFor(format: Format): EventEncoder {
-  return format === 'debezium' ? encodeDebezium : encodeNative;
+export function encoderFor(format: Format, debezium: Partial<DebeziumOptions> = {}): EventEncoder {
+  return format === 'debezium' ? debeziumEncoder(debezium) : encodeNative;
 }

@@ -1,5 +1,6 @@
 import type { ChangeEvent } from '../core/change-event';
 import { toChangeEvent } from '../core/change-event';
+import { attachTableSpec, type TableSpec } from '../core/table-spec';
 import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source';
 import type { Logger } from '../core/logger';
 import { describeRejected, type Sink } from '../core/sink';
@@ -27,6 +28,11 @@ export interface TablePipelineDeps {
   logger: Logger;
   transform?: EventTransform;
   metrics?: PipelineMetrics;
+  /**
+   * The table's declared column types, for a format that encodes by type (Debezium). Loaded again
+   * whenever the source's schema version changes; absent for the native format, which needs none.
+   */
+  describe?: () => Promise<TableSpec>;
 }
 
 class Aborted extends Error {}
@@ -50,6 +56,7 @@ interface FailedChange {
  */
 export class TablePipeline {
   readonly table: string;
+  private spec: { version: number; spec: TableSpec } | null = null;
 
   constructor(
     private readonly deps: TablePipelineDeps,
@@ -88,7 +95,9 @@ export class TablePipeline {
         const batch = await this.retrying('read', () => this.deps.source.read(this.options.batchSize), signal);
         this.deps.metrics?.capturing?.(this.table, (this.deps.source.captureGap?.() ?? null) === null);
         if (batch.changes.length === 0) break;
-        const { events, failed, delivered } = await this.toEvents(batch);
+        const version = this.deps.source.schemaVersion();
+        const spec = this.deps.describe ? await this.retrying('describe', () => this.tableSpec(version), signal) : null;
+        const { events, failed, delivered } = await this.toEvents(batch, version, spec);
         await previousWrite;
         if (signal.aborted) break;
         const write = this.retrying('write', () => this.deliver(events, failed), signal, true);
@@ -117,10 +126,9 @@ export class TablePipeline {
     this.deps.metrics?.delivered(this.table, count);
   }
 
-  private async toEvents(batch: ChangeBatch): Promise<{ events: ChangeEvent[]; failed: FailedChange[]; delivered: DeliveredBatch }> {
+  private async toEvents(batch: ChangeBatch, schemaVersion: number, spec: TableSpec | null): Promise<{ events: ChangeEvent[]; failed: FailedChange[]; delivered: DeliveredBatch }> {
     const { source, sourceId, transform } = this.deps;
     const first = await this.deps.sequences.take(batch.changes.length);
-    const schemaVersion = source.schemaVersion();
     const events: ChangeEvent[] = [];
     const failed: FailedChange[] = [];
     for (let i = 0; i < batch.changes.length; i++) {
@@ -138,7 +146,8 @@ export class TablePipeline {
         continue;
       }
       const out = transform ? transform(event) : event;
-      if (out) events.push(out);
+      // After the transform: a transform builds new event objects, which would not carry it.
+      if (out) events.push(spec ? attachTableSpec(out, spec) : out);
     }
     return { events, failed, delivered: { firstSequence: first, schemaVersion } };
   }
@@ -155,6 +164,11 @@ export class TablePipeline {
       await sink.reject(f.event, f.reason);
     }
     if (events.length > from) await sink.write(events.slice(from));
+  }
+
+  private async tableSpec(version: number): Promise<TableSpec> {
+    if (this.spec?.version !== version) this.spec = { version, spec: await this.deps.describe!() };
+    return this.spec.spec;
   }
 
   /**

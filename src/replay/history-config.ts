@@ -12,6 +12,8 @@ import type { EventTransform } from '../pipeline/table-pipeline';
  */
 export interface RunSettings {
   format: CdcConfig['format'];
+  /** Debezium's options the service ran with (format debezium). */
+  debezium: CdcConfig['debezium'];
   topicTemplate: string;
   sourceId: string | null;
   brokers: string[] | null;
@@ -25,6 +27,7 @@ export function runSettings(config: CdcConfig, sourceUrl: string, origin: string
   const source = config.sources[index]!;
   return {
     format: config.format,
+    debezium: config.debezium,
     topicTemplate: config.kafka.topic_template,
     sourceId: source.id ?? null,
     brokers: config.kafka.brokers ?? null,

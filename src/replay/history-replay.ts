@@ -2,6 +2,7 @@ import { KafkaSink } from '../../adapters/kafka/kafka-sink';
 import { KAFKA_DEFAULTS } from '../../adapters/kafka/config';
 import { topicName } from '../../adapters/kafka/topic-name';
 import { toChangeEvent, type ChangeEvent } from '../core/change-event';
+import { attachTableSpec } from '../core/table-spec';
 import { UserInputError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { parseTableRef, qualifiedName } from '../core/table-ref';
@@ -57,10 +58,12 @@ export async function replayFromHistory(req: HistoryReplayRequest, logger: Logge
 
     const sink = new KafkaSink(
       { ...KAFKA_DEFAULTS, brokers: req.brokers, security: req.security, clientId: 'cdc-replay', topicTemplate: req.targetTopic, partitions: req.partitions },
-      encoderFor(req.format),
+      encoderFor(req.format, req.run?.debezium ?? {}),
       logger.child({ component: 'kafka' }),
     );
     await retryUntil('cannot open the sink', () => sink.open(), req.connectTimeoutMs);
+    // Debezium's encodings need the declared column types: the table's current ones.
+    const spec = req.format === 'debezium' && db.describeTable ? await db.describeTable(table) : null;
     let replayed = 0;
     try {
       await history.read(req.window, async (kept) => {
@@ -76,7 +79,7 @@ export async function replayFromHistory(req: HistoryReplayRequest, logger: Logge
           }
           const event = toChangeEvent(change, { sourceId, tableName: name, mode: 'trigger', sequence, schemaVersion });
           const out = transform ? transform(event) : event;
-          if (out) events.push(out);
+          if (out) events.push(spec ? attachTableSpec(out, spec) : out);
         }
         await sink.write(events);
         replayed += events.length;

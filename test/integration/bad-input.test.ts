@@ -51,6 +51,13 @@ describe('bad input: arguments, URLs, credentials, config', () => {
     assertOneLineError(await runCli(['run', '--config', broken]), /not valid YAML/);
     assertOneLineError(await runCli(['run', '--config', join(dir, 'missing.yaml')]), /cannot read config file/);
     assertOneLineError(await runCli(['run', '--source', 'postgres://x/y', '--batch-size', 'many']), /--batch-size must be a whole number/);
+    // Debezium's options: only with --format debezium, only Debezium's values.
+    assertOneLineError(await runCli(['run', '--source', 'postgres://x/y', '--decimal-handling-mode', 'string']), /"debezium": applies only with format "debezium"/);
+    assertOneLineError(await runCli(['run', '--source', 'postgres://x/y', '--debezium-schemas']), /"debezium": applies only with format "debezium"/);
+    // commander's own choice error (its second line is the usual "(run with --help for usage)").
+    const choice = await runCli(['run', '--source', 'postgres://x/y', '--format', 'debezium', '--time-precision-mode', 'nanos']);
+    assert.notEqual(choice.code, 0);
+    assert.match(choice.stderr.split('\n')[0]!, /--time-precision-mode.*Allowed choices are adaptive, adaptive_time_microseconds, connect/);
   });
 
   test('every command has --help', async () => {

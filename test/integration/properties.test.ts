@@ -11,7 +11,9 @@ import { describeTable } from '../../adapters/mysql/introspect';
 import { canonicalSelectList, decodeSelectedRow } from '../../adapters/mysql/types/select-decoder';
 import { toChangeEvent, type CapturedChange, type Row } from '../../src/core/change-event';
 import { encodeNative } from '../../src/format/native';
-import { encodeDebezium } from '../../src/format/debezium';
+import { debeziumEncoder } from '../../src/format/debezium';
+
+const encodeDebezium = debeziumEncoder();
 import type { ChangeSource } from '../../src/core/change-source';
 import { JSON_LIMITS } from '../../src/core/lossless-json';
 import type { SourceDatabase } from '../../src/core/source-database';

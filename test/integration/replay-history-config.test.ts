@@ -67,8 +67,8 @@ test('replay with the run config rebuilds the filtered, transformed events', asy
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^replayed 4 events of public\.customers /);
   const replayed = await consumeAll([target], { until: (m) => m.length >= 4, timeoutMs: 30_000 });
-  // Debezium's top-level ts_ms is when the event was produced (the replay's own time); all else matches.
-  const comparable = (m: (typeof live)[number]) => [m.key, { ...m.value, ts_ms: typeof m.value.ts_ms }];
+  // Debezium's top-level ts_ms/ts_us/ts_ns are when the event was produced (the replay's own time); all else matches.
+  const comparable = (m: (typeof live)[number]) => [m.key, { ...m.value, ts_ms: typeof m.value.ts_ms, ts_us: typeof m.value.ts_us, ts_ns: typeof m.value.ts_ns }];
   assert.deepEqual(
     replayed.map(comparable),
     live.map(comparable),

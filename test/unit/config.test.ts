@@ -20,6 +20,15 @@ test('config errors name the key and the allowed values', () => {
     [{ defaults: { schedule: 'sometimes' } }, /key "defaults.schedule": expected a duration/],
     [{ sources: [{ url: 'x', tabels: [] }] }, /unknown key "sources.0.tabels"/],
     [{ defaults: { batch_size: 0 } }, /key "defaults.batch_size"/],
+    [{ debezium: { 'decimal.handling.mode': 'string' } }, /key "debezium": applies only with format "debezium"/],
+    [{ format: 'debezium', debezium: { 'decimal.handling.mode': 'exact' } }, /key "debezium.decimal.handling.mode" must be one of "precise", "double", "string"/],
+    [{ format: 'debezium', debezium: { 'time.precision.mode': 'micro' } }, /key "debezium.time.precision.mode" must be one of "adaptive", "adaptive_time_microseconds", "connect"/],
+    [{ format: 'debezium', debezium: { 'binary.handling.mode': 'raw' } }, /key "debezium.binary.handling.mode" must be one of "bytes", "base64", "hex"/],
+    [{ format: 'debezium', debezium: { 'interval.handling.mode': 'iso' } }, /key "debezium.interval.handling.mode" must be one of "numeric", "string"/],
+    [{ format: 'debezium', debezium: { 'tombstones.on.delete': 'no' } }, /key "debezium.tombstones.on.delete"/],
+    [{ format: 'debezium', debezium: { 'column.include.list': 'x' } }, /unknown key "debezium.column.include.list"/],
+    [{ format: 'debezium', debezium: { 'skipped.operations': 'truncate' } }, /key "debezium.skipped.operations": expected "none" or a comma list of c, u, d, t/],
+    [{ format: 'debezium', debezium: { 'topic.prefix': 'p' }, kafka: { topic_template: 'x.{table}' } }, /key "debezium.topic.prefix": .*kafka.topic_template/],
   ];
   for (const [raw, re] of cases) assert.throws(() => validateConfig(raw), re, JSON.stringify(raw));
 });

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { toChangeEvent } from '../../src/core/change-event';
 import { getOwn, pickColumns, rowFromEntries } from '../../src/core/row';
 import { encodeNative } from '../../src/format/native';
-import { encodeDebezium } from '../../src/format/debezium';
+import { debeziumEncoder } from '../../src/format/debezium';
+
+const encodeDebezium = debeziumEncoder();
 import { toCapturedChange as pgChange } from '../../adapters/postgres/trigger/rows';
 import { decodeJsonbImage } from '../../adapters/postgres/types/jsonb-decoder';
 import { toCapturedChange as mysqlChange } from '../../adapters/mysql/trigger/read-query';

@@ -1,6 +1,6 @@
 import type { Row } from '../../../src/core/change-event';
 import { ValueLimitError } from '../../../src/core/errors';
-import { parseJson, setOwn } from '../../../src/core/lossless-json';
+import { parseJson, setOwn, withJsonSource } from '../../../src/core/lossless-json';
 import { bytesToBase64 } from '../../../src/core/values';
 import { roundDecimals, roundSignificant } from '../binlog/server-numbers';
 import { geometryToWkt } from '../binlog/wkt';
@@ -73,8 +73,10 @@ export function decodeBinlogValue(col: BinlogColumn, v: unknown, mariadb: boolea
       return datetimeFromText(text(v));
     case 'timestamp':
       return timestampFromUtcText(text(v));
-    case 'json':
-      return parseJson(text(v));
+    case 'json': {
+      const t = text(v);
+      return withJsonSource(parseJson(t), t);
+    }
     case 'geometry':
       return geometryToWkt(col.dataType, v, mariadb);
     case 'text':

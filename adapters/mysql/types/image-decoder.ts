@@ -1,5 +1,5 @@
 import type { Row } from '../../../src/core/change-event';
-import { isRawNumber, parseJson, parseJsonRaw, setOwn } from '../../../src/core/lossless-json';
+import { isRawNumber, parseJson, parseJsonRaw, setOwn, withJsonSource } from '../../../src/core/lossless-json';
 import { floatFromText, integerValue } from './canonical';
 
 /**
@@ -30,7 +30,7 @@ function decodeValue(column: string, value: unknown): unknown {
   if (isRawNumber(value)) return /^-?\d+$/.test(value.value) ? integerValue(value.value) : floatFromText(value.value);
   if (typeof value === 'object' && !Array.isArray(value)) {
     const json = (value as Record<string, unknown>).json;
-    if (typeof json === 'string') return parseJson(json);
+    if (typeof json === 'string') return withJsonSource(parseJson(json), json);
   }
   throw new Error(`column ${JSON.stringify(column)} has an unexpected image value ${JSON.stringify(String(value))}`);
 }

@@ -1,5 +1,5 @@
 import { ValueLimitError } from '../../../src/core/errors';
-import { isRawNumber, normalizeJson, parseJsonRaw, setOwn } from '../../../src/core/lossless-json';
+import { isRawNumber, normalizeJson, parseJsonRaw, setOwn, withJsonSource } from '../../../src/core/lossless-json';
 import { integerFromText } from '../../../src/core/values';
 import type { Row } from '../../../src/core/change-event';
 import { byteaToBase64, canonicalDate, canonicalFloat, canonicalTimestamp, canonicalTimestamptz } from './canonical';
@@ -34,7 +34,7 @@ export function decodeJsonb(type: PgType, raw: unknown): unknown {
     case 'bytea':
       return byteaToBase64(scalarText(raw));
     case 'json':
-      return normalizeJson(raw);
+      return withJsonSource(normalizeJson(raw), raw);
     case 'string':
       // Types with a cast to json (hstore) arrive as JSON; keep them as such.
       return typeof raw === 'string' ? raw : normalizeJson(raw);

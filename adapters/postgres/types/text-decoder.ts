@@ -1,4 +1,4 @@
-import { parseJson, setOwn } from '../../../src/core/lossless-json';
+import { parseJson, setOwn, withJsonSource } from '../../../src/core/lossless-json';
 import { integerFromText } from '../../../src/core/values';
 import type { Row } from '../../../src/core/change-event';
 import { byteaToBase64, canonicalDate, canonicalFloat, canonicalTimestamp, canonicalTimestamptz } from './canonical';
@@ -33,7 +33,7 @@ export function decodeText(type: PgType, text: string | null): unknown {
     case 'bytea':
       return byteaToBase64(text);
     case 'json':
-      return parseJson(text);
+      return withJsonSource(parseJson(text), text);
     case 'string':
       return text;
     case 'array': {

@@ -3,6 +3,7 @@ import { OVERSIZE_POLICIES } from '../../../adapters/kafka/config';
 import { readConfigFile, validateConfig } from '../../config/load';
 import { LOG_LEVELS, SINKS } from '../../config/schema';
 import { FORMATS } from '../../format';
+import { BINARY_HANDLING_MODES, DECIMAL_HANDLING_MODES, INTERVAL_HANDLING_MODES, TIME_PRECISION_MODES } from '../../format/debezium/options';
 import { splitTableList } from '../../core/table-ref';
 import { createLogger } from '../../logging';
 import { runService } from '../../service/run-service';
@@ -29,6 +30,14 @@ interface RunFlags extends KafkaSecurityFlags {
   statePasswordFile?: string;
   sourcePasswordFile?: string;
   connectTimeout: number;
+  decimalHandlingMode?: string;
+  timePrecisionMode?: string;
+  binaryHandlingMode?: string;
+  intervalHandlingMode?: string;
+  tombstonesOnDelete?: string;
+  topicPrefix?: string;
+  debeziumSchemas?: string;
+  skippedOperations?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -42,6 +51,16 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--table <tables>', 'tables to capture (default: all installed)').env('CDC_TABLES'))
     .addOption(new Option('--sink <sink>', 'where events go').choices(SINKS).env('CDC_SINK'))
     .addOption(new Option('--format <format>', 'event format').choices(FORMATS).env('CDC_FORMAT'))
+    .addOption(new Option('--decimal-handling-mode <mode>', 'debezium: decimal.handling.mode').choices(DECIMAL_HANDLING_MODES).env('CDC_DECIMAL_HANDLING_MODE'))
+    .addOption(new Option('--time-precision-mode <mode>', 'debezium: time.precision.mode').choices(TIME_PRECISION_MODES).env('CDC_TIME_PRECISION_MODE'))
+    .addOption(new Option('--binary-handling-mode <mode>', 'debezium: binary.handling.mode').choices(BINARY_HANDLING_MODES).env('CDC_BINARY_HANDLING_MODE'))
+    .addOption(new Option('--interval-handling-mode <mode>', 'debezium: interval.handling.mode').choices(INTERVAL_HANDLING_MODES).env('CDC_INTERVAL_HANDLING_MODE'))
+    .addOption(new Option('--tombstones-on-delete <bool>', 'debezium: tombstones.on.delete (default true)').choices(['true', 'false']).env('CDC_TOMBSTONES_ON_DELETE'))
+    .addOption(new Option('--topic-prefix <prefix>', 'debezium: topic.prefix; topics <prefix>.<schema>.<table>').env('CDC_TOPIC_PREFIX'))
+    .addOption(
+      new Option('--debezium-schemas [bool]', 'debezium: JsonConverter schemas.enable (the flag alone: true)').choices(['true', 'false']).preset('true').env('CDC_DEBEZIUM_SCHEMAS'),
+    )
+    .addOption(new Option('--skipped-operations <ops>', 'debezium: skipped.operations, none or c,u,d,t (default t)').env('CDC_SKIPPED_OPERATIONS'))
     .addOption(new Option('--schedule <schedule>', 'poll schedule: duration (50ms) or cron (*/5 * * * * *)').env('CDC_SCHEDULE'))
     .addOption(new Option('--batch-size <n>', 'changes per batch').argParser(parseIntFlag('--batch-size')).env('CDC_BATCH_SIZE'))
     .addOption(new Option('--topic-template <template>', 'topic name template').env('CDC_TOPIC_TEMPLATE'))
@@ -93,6 +112,14 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
   set(['kafka', 'on_oversize'], f.onOversize);
   set(['sink'], f.sink);
   set(['format'], f.format);
+  set(['debezium', 'decimal.handling.mode'], f.decimalHandlingMode);
+  set(['debezium', 'time.precision.mode'], f.timePrecisionMode);
+  set(['debezium', 'binary.handling.mode'], f.binaryHandlingMode);
+  set(['debezium', 'interval.handling.mode'], f.intervalHandlingMode);
+  set(['debezium', 'tombstones.on.delete'], f.tombstonesOnDelete === undefined ? undefined : f.tombstonesOnDelete === 'true');
+  set(['debezium', 'topic.prefix'], f.topicPrefix);
+  set(['debezium', 'skipped.operations'], f.skippedOperations);
+  set(['debezium', 'schemas.enable'], f.debeziumSchemas === undefined ? undefined : f.debeziumSchemas === 'true');
   set(['defaults', 'schedule'], f.schedule);
   set(['defaults', 'batch_size'], f.batchSize);
   set(['log_level'], f.logLevel);
