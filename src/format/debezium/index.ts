@@ -1,4 +1,5 @@
 import type { ChangeEvent, Operation, Row } from '../../core/change-event';
+import { setOwn } from '../../core/row';
 import type { EncodedMessage, EventEncoder } from '../../core/sink';
 import { tableSpecOf, type TableSpec } from '../../core/table-spec';
 import { eventHeaders } from '../native';
@@ -99,13 +100,13 @@ function encodeRow(row: Row, codecs: TableCodecs | null, schemas: boolean): Reco
     for (const [name, codec] of codecs.columns) {
       if (!Object.hasOwn(row, name)) continue;
       const v = row[name];
-      out[name] = v === null || v === undefined ? null : codec.encode(v);
+      setOwn(out, name, v === null || v === undefined ? null : codec.encode(v));
     }
   }
   for (const name of Object.keys(row)) {
     if (codecs?.columns.has(name)) continue;
     const v = row[name];
-    out[name] = schemas && v !== null && typeof v === 'object' ? writeJson(v) : v;
+    setOwn(out, name, schemas && v !== null && typeof v === 'object' ? writeJson(v) : v);
   }
   return out;
 }
