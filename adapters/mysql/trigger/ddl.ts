@@ -2,7 +2,7 @@ import type { TableRef } from '../../../src/core/table-ref';
 import { cdcObjectNames, quoteIdent, quoteTable } from '../identifiers';
 import { renderSql, sqlTemplate } from '../sql-files';
 import type { CanonicalColumn } from '../types/canonical';
-import { imageExpression } from './image-expressions';
+import { triggerImageExpression } from './image-expressions';
 
 export type TriggerEvent = 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -33,6 +33,8 @@ export function installDdl(
   columns: readonly (CanonicalColumn & { dataType?: string })[],
   /** cdc's state database (identifiers.ts stateDatabaseName), where the change log lives. */
   stateDatabase: string,
+  /** The key columns: an image too large to build keeps them (image-expressions.ts). */
+  keyColumns: readonly string[] = [],
 ): InstallDdl {
   const names = cdcObjectNames(table);
   // Qualified: a trigger body resolves bare names in the captured table's database.
@@ -48,8 +50,8 @@ export function installDdl(
     const body = renderSql(bodyTemplate, {
       log_table: logRef,
       op: o.op,
-      before_image: o.before ? imageExpression(columns, 'OLD') : 'NULL',
-      after_image: o.after ? imageExpression(columns, 'NEW') : 'NULL',
+      before_image: o.before ? triggerImageExpression(columns, 'OLD', keyColumns) : 'NULL',
+      after_image: o.after ? triggerImageExpression(columns, 'NEW', keyColumns) : 'NULL',
     });
     const statement = (create: string) =>
       `${renderSql(head, {

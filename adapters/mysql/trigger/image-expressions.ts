@@ -76,6 +76,37 @@ function timestampExpression(c: string, fsp: number): string {
   return `IF(LEFT(${text}, 4) = '0000', ${text}, CONCAT(REPLACE(LEFT(${utc}, ${length}), ' ', 'T'), 'Z'))`;
 }
 
+/**
+ * The member an image too large to build carries instead of the row (read-query.ts). A MySQL column
+ * name cannot end with a space, so no table has a column of that name.
+ */
+export const IMAGE_TOO_LARGE = 'cdc image too large ';
+
+/** Types whose values can approach max_allowed_packet on their own (MariaDB's JSON is LONGTEXT). */
+const LONG_TYPES = new Set(['mediumtext', 'longtext', 'mediumblob', 'longblob', 'json']);
+
+/**
+ * The trigger's image: JSON_OBJECT of every column, unless the row is so large that JSON_OBJECT
+ * would pass max_allowed_packet, which fails the statement and so the application's own write
+ * (the probe: a 10 MB text and an 8 MB blob under the default 16 MB). Such a row is logged by key
+ * only, with its size; the reader turns it into a failed change that follows the oversize policy
+ * (an image that large is far beyond a Kafka message anyway). The size is the long columns' bytes;
+ * half the limit leaves room for JSON escaping and base64. Tables without long columns get no
+ * check, so their writers pay nothing for it.
+ */
+export function triggerImageExpression(
+  columns: readonly (CanonicalColumn & { dataType?: string })[],
+  row: ImageRow,
+  keyColumns: readonly string[],
+): string {
+  const image = imageExpression(columns, row);
+  const long = columns.filter((c) => LONG_TYPES.has((c.dataType ?? '').toLowerCase()));
+  if (long.length === 0) return image;
+  const size = long.map((c) => `COALESCE(LENGTH(${row}.${quoteIdent(c.name)}), 0)`).join(' + ');
+  const keys = columns.filter((c) => keyColumns.includes(c.name)).map((col) => `, ${sqlString(col.name)}, ${columnExpression(col, row)}`);
+  return `IF(${size} > @@max_allowed_packet DIV 2, JSON_OBJECT(${sqlString(IMAGE_TOO_LARGE)}, ${size}${keys.join('')}), ${image})`;
+}
+
 /** JSON_OBJECT of every column, in table order. */
 export function imageExpression(columns: readonly (CanonicalColumn & { dataType?: string })[], row: ImageRow): string {
   if (columns.length === 0) throw new Error('a table has at least one column');

@@ -50,7 +50,7 @@ export async function installTrigger(
   const name = qualifiedName(table);
   const { info, keyColumns } = await checkInstallable(ctx, table, options);
   if (!switchingToTrigger) await refuseBinlogMode(ctx.driver, name);
-  const ddl = installDdl(table, info.columns, ctx.stateDatabase);
+  const ddl = installDdl(table, info.columns, ctx.stateDatabase, keyColumns);
   const signature = columnsSignature(info.columns);
   // Only now: even cdc's own state tables are not created for input that was going to fail.
   await ensureMigrated();

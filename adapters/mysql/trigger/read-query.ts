@@ -4,6 +4,7 @@ import { extractMembers } from '../../../src/core/json-members';
 import { pickColumns } from '../../../src/core/row';
 import type { MysqlQueryable } from '../driver';
 import { decodeImage } from '../types/image-decoder';
+import { IMAGE_TOO_LARGE } from './image-expressions';
 import { changeIdOf, changePosition } from './position';
 
 export interface LogRow {
@@ -46,6 +47,23 @@ export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChang
     if (!operation) throw new Error(`unknown op ${JSON.stringify(row.op)}`);
     const before = row.before_image === null ? null : decodeImage(row.before_image);
     const after = row.after_image === null ? null : decodeImage(row.after_image);
+    const tooLarge = [before, after].find((image) => image !== null && Object.hasOwn(image, IMAGE_TOO_LARGE));
+    if (tooLarge) {
+      // The trigger logged the key only, so that the application's write could succeed.
+      const { [IMAGE_TOO_LARGE]: bytes, ...key } = tooLarge;
+      return {
+        operation,
+        before: null,
+        after: null,
+        primaryKey: keyOf(key, ctx.keyColumns),
+        timestamp: `${row.changed_at.replace(' ', 'T')}Z`,
+        transactionId: row.trx_id,
+        changeId: changeIdOf(ctx.generation, id),
+        position: changePosition(id),
+        sourceExtra: { log_id: row.id, trx_id: row.trx_id },
+        failure: `change log row ${row.id}: the row's image was ${String(bytes)} bytes, more than half the server's max_allowed_packet, so the trigger logged its key only (docs/mysql-trigger.md)`,
+      };
+    }
     return {
       operation,
       before,
