@@ -18,7 +18,7 @@ if [ "${CDC_SKIP_SERVICES:-}" != 1 ]; then
 fi
 
 npx --no-install tsc --noEmit
-# ~10 s on two cores: recommended rules without type information.
+# ~10 s on two cores: recommended rules without type information, plus the layering rule of issue 16.
 npx --no-install eslint .
 
 flags=()
