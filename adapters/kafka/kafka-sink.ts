@@ -1,6 +1,6 @@
 import type { Admin, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import type { ChangeEvent } from '../../src/core/change-event';
-import { FatalCaptureError, TransientError, ValueLimitError } from '../../src/core/errors';
+import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
 import { describeRejected, type EncodedMessage, type EventEncoder, type Sink } from '../../src/core/sink';
 import { createKafkaClient, explainKafkaError } from './client';

@@ -43,6 +43,7 @@ export function parseMongoUrl(url: string): MongoConfig {
     );
   }
   // MongoDB's own rule for database names (https://www.mongodb.com/docs/manual/reference/limits/).
+  // eslint-disable-next-line no-control-regex -- NUL is one of the characters MongoDB forbids
   if (/[/\\. "$\u0000]/.test(database) || Buffer.byteLength(database) > 63) {
     throw new UserInputError(`invalid MongoDB URL ${JSON.stringify(shown)}: ${JSON.stringify(database)} is not a valid database name`);
   }

@@ -135,6 +135,7 @@ for (const dialect of DIALECTS) {
         throw new Error(
           `${phase}: ${missing.length} committed changes never arrived (e.g. ${missing.slice(0, 5).join(', ')}): ${(err as Error).message}\n` +
             `cdc status: ${status.stdout}\nunexpected exits: ${service.unexpectedExits.join('\n')}\ncdc run stderr (tail):\n${service.stderr.slice(-3000)}`,
+          { cause: err },
         );
       }
       const redelivered = verify(committed, messages, true, uncertain);

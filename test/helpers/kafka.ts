@@ -40,7 +40,7 @@ export async function consumeAll(
   await admin.connect();
   // The service creates its topics on first write: with a condition to wait for, wait for them too.
   const start = Date.now();
-  let present: string[] = [];
+  let present: string[];
   for (;;) {
     const existing = new Set(await admin.listTopics());
     present = topics.filter((t) => existing.has(t));

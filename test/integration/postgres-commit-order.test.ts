@@ -47,7 +47,7 @@ describe('postgres trigger capture under concurrent writers', () => {
   it('emits every committed change exactly once, no rolled-back change, each row in commit order', async () => {
     const committed: Committed = { updates: new Set(), inserts: new Set(), deletes: new Set(), tags: new Set(), rolledBackInserts: new Set() };
     let nextId = 1000;
-    let stats = { commits: 0, rollbacks: 0, deadlocks: 0 };
+    const stats = { commits: 0, rollbacks: 0, deadlocks: 0 };
     const deadline = Date.now() + WRITE_MS;
 
     const writer = async (w: number) => {

@@ -51,7 +51,7 @@ describe('postgres trigger capture', () => {
   const cdcObjects = async (relname: string) => {
     const { rows } = await c.query(
       `SELECT (SELECT count(*)::int FROM pg_trigger tg JOIN pg_class k ON k.oid = tg.tgrelid WHERE k.relname = $1 AND tg.tgname LIKE 'cdc_%') AS triggers,
-              (SELECT count(*)::int FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE n.nspname = 'cdc' AND k.relkind = 'r' AND k.relname LIKE 'log\_%') AS logs,
+              (SELECT count(*)::int FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE n.nspname = 'cdc' AND k.relkind = 'r' AND k.relname LIKE 'log\\_%') AS logs,
               (SELECT count(*)::int FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'cdc' AND p.proname LIKE 'capture_%') AS functions`,
       [relname],
     );

@@ -1,7 +1,7 @@
 import type { ColumnSpec } from '../../core/table-spec';
 import { jsonSourceOf } from '../../core/lossless-json';
 import type { DebeziumOptions } from './options';
-import { schema, type ConnectSchema } from './connect-schema';
+import { schema } from './connect-schema';
 import { jsonText } from './json-text';
 import {
   decimalBase64,
