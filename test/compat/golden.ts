@@ -7,11 +7,11 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { waitForMode } from '../helpers/postgres-wal';
 import { compareRecords, type Difference } from './compare';
 import { readRawTopic, type RawRecord } from './debezium-server';
-import { fixtureName } from './variants';
 
 /**
- * The golden comparison shared by test/integration/debezium-postgres.test.ts (against recorded
- * Debezium output) and test/compat/debezium-postgres.compat.ts (against Debezium Server live).
+ * The golden comparison of test/compat/debezium-postgres.compat.ts: cdc's records against what
+ * Debezium Server wrote live for the same statements. fixtures/ holds only the hand-written SQL
+ * inputs (types and changes), never recorded output.
  */
 export const FIXTURES = new URL('./fixtures/', import.meta.url);
 export const sql = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
@@ -22,10 +22,6 @@ export interface Fixture {
   prefix: string;
   options: Record<string, string>;
   records: RawRecord[];
-}
-
-export function readFixture(variant: string): Fixture {
-  return JSON.parse(readFileSync(new URL(fixtureName(variant), FIXTURES), 'utf8')) as Fixture;
 }
 
 /** A fresh database holding the golden table with cdc's triggers installed. */

@@ -21,7 +21,3 @@ export const VARIANTS: Variant[] = [
     flags: ['--decimal-handling-mode', 'double', '--time-precision-mode', 'adaptive_time_microseconds', '--binary-handling-mode', 'base64'],
   },
 ];
-
-export function fixtureName(variant: string, dialect: 'postgres' | 'mariadb' = 'postgres'): string {
-  return `debezium-3.6.0-${dialect}-${variant}.json`;
-}

@@ -11,8 +11,8 @@ import { parseInterval, intervalMicros, intervalIso } from '../../src/format/deb
 
 /**
  * Debezium's PostgreSQL encodings, one row per case. Expected values are what Debezium Server 3.6
- * wrote for the same inputs (test/compat/fixtures/debezium-3.6.0-postgres-*.json), or follow from
- * its documented encoding where the fixture has no such value.
+ * wrote for the same inputs in the live golden tests (test/compat, `npm run test:compat`), or follow
+ * from its documented encoding where the golden table has no such value.
  */
 const col = (type: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name: 'c', type, nullable: true, ...extra });
 const enc = (spec: ColumnSpec, value: unknown, options: Partial<DebeziumOptions> = {}) =>
