@@ -161,3 +161,56 @@ describe('mysql: trigger and binlog capture with the documented grants only', ()
     }
   });
 });
+
+describe('mysql: polling with SELECT and PROCESS only', () => {
+  const USER = `cdc_lp_poll_${suffix}`;
+  const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
+  const STATE = process.env.CDC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
+  let db: MysqlTestDatabase;
+  let admin: mysql.Connection;
+
+  before(async () => {
+    db = await createMysqlDatabase();
+    admin = await mysql.createConnection(MYSQL_TEST_SERVER);
+    await db.exec('CREATE TABLE polled (id INT PRIMARY KEY, v VARCHAR(20), updated_at DATETIME(6) NOT NULL, INDEX poll_idx (updated_at, id))');
+    await admin.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [USER, PASSWORD]);
+    await admin.query(`GRANT SELECT ON \`${db.name}\`.* TO ?@'%'`, [USER]);
+  });
+
+  after(async () => {
+    await admin?.query(`DROP USER IF EXISTS ?@'%'`, [USER]).catch(() => undefined);
+    await admin?.end();
+    await db?.drop();
+  });
+
+  test('without PROCESS: a warning naming it, capture on --safety-lag alone; with it: no warning; nothing created in the database', async () => {
+    const u = new URL(db.url);
+    u.username = USER;
+    u.password = PASSWORD;
+    const url = u.toString();
+    const registered = await runCli(['install-poll', '--source', url, '--state', STATE, '--table', 'polled', '--column', 'updated_at', '--safety-lag', '200ms']);
+    assert.equal(registered.code, 0, registered.stderr);
+    await db.exec(`INSERT INTO polled VALUES (1, 'a', UTC_TIMESTAMP(6)), (2, 'b', UTC_TIMESTAMP(6))`);
+    const args = ['run', '--source', url, '--state', STATE, '--table', 'polled', '--sink', 'stdout', '--schedule', '100ms'];
+    const degraded = startCli(args);
+    try {
+      const got = await events(degraded, 2);
+      assert.deepEqual(got.map((e) => e.primary_key.id).sort(), [1, 2]);
+      assert.match(degraded.stderr, /"privilege":"PROCESS".*GRANT PROCESS to the cdc user/);
+    } finally {
+      assert.equal(await degraded.stop(), 0, degraded.stderr);
+    }
+    assert.doesNotMatch(degraded.stderr, new RegExp(PASSWORD));
+    await admin.query(`GRANT PROCESS ON *.* TO ?@'%'`, [USER]);
+    await db.exec(`INSERT INTO polled VALUES (3, 'c', UTC_TIMESTAMP(6))`);
+    const run = startCli(args);
+    try {
+      const got = await events(run, 1);
+      assert.deepEqual(got.map((e) => e.primary_key.id), [3]);
+    } finally {
+      assert.equal(await run.stop(), 0, run.stderr);
+    }
+    assert.doesNotMatch(run.stderr, /PROCESS/);
+    assert.deepEqual((await db.objects()).filter((o) => o !== 'table:polled'), [], 'polling creates nothing in the source');
+  });
+});
