@@ -26,6 +26,11 @@ export interface PolledRow {
   beforeRegistration: boolean;
   /** created column > the read's reference stamp; null without a created column. */
   createdAfter: boolean | null;
+  /**
+   * Set when a value of the row is beyond the decoders' limits (src/core/lossless-json.ts): `after`
+   * then holds the key columns only, and the change follows the oversize policy on its own.
+   */
+  failure?: string;
 }
 
 /** The position after which the next page starts: the last emitted (stamp, key). */

@@ -8,6 +8,8 @@ import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper
 import { isoMicros } from './dialect';
 import type { InnodbTrxView } from './mysql-trx-view';
 import { isoFromMicros, VersionBound } from './version-bound';
+import { ValueLimitError } from '../../src/core/errors';
+import type { Row } from '../../src/core/change-event';
 
 export interface MysqlPollShape {
   /** A version column (inclusive settled bound) rather than a timestamp (exclusive clock bound). */
@@ -183,8 +185,18 @@ export class MysqlPolledTable implements PolledTable {
       params,
     );
     return rows.map((r) => {
-      const row = decodeSelectedRow(r, this.columns);
+      let row: Row;
+      let failure: string | undefined;
+      try {
+        row = decodeSelectedRow(r, this.columns);
+      } catch (err) {
+        // One row beyond the decoders' limits fails alone (with its key); the rows behind it still come.
+        if (!(err instanceof ValueLimitError)) throw err;
+        failure = err.message;
+        row = decodeSelectedRow(r, this.columns, this.shape.keyColumns);
+      }
       return {
+        ...(failure !== undefined ? { failure } : {}),
         after: row,
         key: this.shape.keyColumns.map((k) => row[k] ?? null),
         stamp: String(r.__cdc_stamp),

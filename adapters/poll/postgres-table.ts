@@ -9,6 +9,8 @@ import { STRING_TYPE } from '../postgres/types/pg-type';
 import { decodeText, decodeTextRow } from '../postgres/types/text-decoder';
 import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect';
 import { VersionBound } from './version-bound';
+import { ValueLimitError } from '../../src/core/errors';
+import type { Row } from '../../src/core/change-event';
 
 export interface PgPollShape {
   /** A version column (inclusive settled bound) rather than a timestamp (exclusive clock bound). */
@@ -166,8 +168,18 @@ export class PostgresPolledTable implements PolledTable {
       p.values,
     );
     return rows.map((r) => {
-      const afterRow = decodeTextRow(this.columns, r);
+      let afterRow: Row;
+      let failure: string | undefined;
+      try {
+        afterRow = decodeTextRow(this.columns, r);
+      } catch (err) {
+        // One row beyond the decoders' limits fails alone (with its key); the rows behind it still come.
+        if (!(err instanceof ValueLimitError)) throw err;
+        failure = err.message;
+        afterRow = decodeTextRow(this.columns.filter((c) => this.shape.keyColumns.includes(c.name)), r);
+      }
       return {
+        ...(failure !== undefined ? { failure } : {}),
         after: afterRow,
         key: this.shape.keyColumns.map((k) => afterRow[k] ?? null),
         stamp: r.__cdc_stamp,

@@ -158,12 +158,13 @@ export class PollSource implements ChangeSource {
     return {
       operation,
       before: null,
-      after: r.after,
+      after: r.failure === undefined ? r.after : null,
       primaryKey: keyObject(this.deps.registration.keyColumns, r.key),
       timestamp: r.eventTime,
       transactionId: null,
       changeId: changeId(r.stamp, r.key),
       position: changePosition(r.stamp, r.key),
+      ...(r.failure !== undefined ? { failure: `polled row ${JSON.stringify(r.key)}: ${r.failure}` } : {}),
     };
   }
 

@@ -66,3 +66,33 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('deep JSON values through polling (postgres)', () => {
+  const STATE = process.env.CDC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
+  let db: TestDatabase;
+  before(async () => {
+    db = await DIALECTS.find((d) => d.name === 'postgres')!.create();
+    await db.exec(`CREATE TABLE pdocs (id int PRIMARY KEY, doc jsonb, updated_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+  });
+  after(async () => db?.drop());
+
+  test('a too-deep value fails its one change (dead-lettered by key); the rows behind it are delivered', async () => {
+    const r = await runCli(['install-poll', '--source', db.url, '--state', STATE, '--table', 'pdocs', '--column', 'updated_at', '--safety-lag', '200ms']);
+    assert.equal(r.code, 0, r.stderr);
+    await db.exec(`INSERT INTO pdocs (id, doc) VALUES (1, ${db.p(1)})`, ['{"a": 1}']);
+    await db.exec(`INSERT INTO pdocs (id, doc) VALUES (2, ${db.p(1)})`, [nested(3000)]);
+    await db.exec(`INSERT INTO pdocs (id, doc) VALUES (3, ${db.p(1)})`, ['[true]']);
+    const sid = uniqueId('pdeep');
+    const topic = `cdc.${sid}.${db.qualified('pdocs')}`;
+    await withCdcRun(
+      ['run', '--source', db.url, '--state', STATE, '--kafka', KAFKA_BROKERS.join(','), '--source-id', sid, '--schedule', '50ms', '--on-oversize', 'dead-letter'],
+      async () => {
+        const events = await consumeAll([topic], { until: (m) => m.length >= 2, timeoutMs: 30_000 });
+        assert.deepEqual(events.map((m) => m.value.primary_key.id).sort(), [1, 3]);
+        const dead = await consumeAll([`${topic}.dlq`], { until: (m) => m.length >= 1, timeoutMs: 30_000 });
+        assert.deepEqual(dead.map((d) => d.value.primary_key), [{ id: 2 }]);
+        assert.match(dead[0]!.value.reason, /polled row \[2\]: a JSON value nests deeper than cdc decodes/);
+      },
+    );
+  });
+});

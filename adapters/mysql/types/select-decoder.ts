@@ -12,9 +12,10 @@ import { datetimeFromText, floatFromText, integerValue, timestampFromUtcText, ty
  * The binary protocol (execute) is not supported: it hands FLOAT over as a float32 (1.1 →
  * 1.100000023841858), while the text protocol carries what the server prints.
  */
-export function decodeSelectedRow(row: Record<string, unknown>, columns: readonly CanonicalColumn[]): Row {
+export function decodeSelectedRow(row: Record<string, unknown>, columns: readonly CanonicalColumn[], only?: readonly string[]): Row {
   const out: Row = {};
   columns.forEach((col, i) => {
+    if (only && !only.includes(col.name)) return;
     const alias = selectedAlias(i);
     const at = Object.hasOwn(row, alias) ? alias : Object.hasOwn(row, col.name) ? col.name : null;
     if (at === null) throw new Error(`column ${JSON.stringify(col.name)} is missing from the selected row`);
