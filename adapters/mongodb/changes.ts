@@ -1,7 +1,8 @@
 import type { Document, MongoClient } from 'mongodb';
 import type { CapturedChange, Row } from '../../src/core/change-event';
 import type { TableRef } from '../../src/core/table-ref';
-import { concernsCollection, resolveUpdates, type UpdateTarget } from './lookup';
+import { concernsCollection, resolveUpdates, type ResolvedUpdate, type UpdateTarget } from './lookup';
+import { ValueLimitError } from '../../src/core/errors';
 import { clusterTimeIso, formatClusterTime, tokenPosition, transactionId } from './position';
 import { bsonToJson, documentToJson } from './types/bson-json';
 
@@ -55,23 +56,37 @@ export async function toCapturedChanges(client: MongoClient, table: TableRef, ev
       if (ours.has(e)) out.push({ ...base, operation: 'TRUNCATE', before: null, after: null, primaryKey: null });
       continue;
     }
-    const pre = e.fullDocumentBeforeChange ? documentToJson(e.fullDocumentBeforeChange) : null;
-    if (op === 'insert') {
-      const after = documentToJson(e.fullDocument ?? { _id: e.documentKey?._id });
-      out.push({ ...base, operation: 'INSERT', before: null, after, primaryKey: { _id: after._id } });
-    } else if (op === 'delete') {
-      const key: Row = { _id: bsonToJson(e.documentKey?._id) };
-      out.push({ ...base, operation: 'DELETE', before: pre ?? key, after: null, primaryKey: key });
-    } else {
-      const r = resolved.get(e)!;
-      const key: Row = { _id: bsonToJson(r.id) };
-      // Deleted since this update: the key is all that is left to say (a DELETE event follows).
-      const after = r.document ? documentToJson(r.document) : key;
-      const extra = r.document ? base.sourceExtra : { ...base.sourceExtra, full_document: 'missing' };
-      out.push({ ...base, sourceExtra: extra, operation: 'UPDATE', before: pre, after, primaryKey: key });
+    try {
+      out.push(dataChange(e, op, base, resolved));
+    } catch (err) {
+      // A document beyond the decoders' limits fails this change alone, keyed by its _id; the
+      // pipeline applies the oversize policy to it and the changes behind it still come.
+      if (!(err instanceof ValueLimitError)) throw err;
+      const id = op === 'insert' || op === 'delete' ? e.documentKey?._id : resolved.get(e)?.id;
+      const operation = op === 'insert' ? 'INSERT' : op === 'delete' ? 'DELETE' : 'UPDATE';
+      out.push({ ...base, operation, before: null, after: null, primaryKey: { _id: bsonToJson(id) }, failure: `change at ${base.position}: ${err.message}` });
     }
   }
   return out;
+}
+
+/** One insert, update or delete event → CapturedChange; throws ValueLimitError for a document beyond the decoders' limits. */
+function dataChange(e: Document, op: string, base: ReturnType<typeof common>, resolved: Map<Document, ResolvedUpdate>): CapturedChange {
+  const pre = e.fullDocumentBeforeChange ? documentToJson(e.fullDocumentBeforeChange) : null;
+  if (op === 'insert') {
+    const after = documentToJson(e.fullDocument ?? { _id: e.documentKey?._id });
+    return { ...base, operation: 'INSERT', before: null, after, primaryKey: { _id: after._id } };
+  } else if (op === 'delete') {
+    const key: Row = { _id: bsonToJson(e.documentKey?._id) };
+    return { ...base, operation: 'DELETE', before: pre ?? key, after: null, primaryKey: key };
+  } else {
+    const r = resolved.get(e)!;
+    const key: Row = { _id: bsonToJson(r.id) };
+    // Deleted since this update: the key is all that is left to say (a DELETE event follows).
+    const after = r.document ? documentToJson(r.document) : key;
+    const extra = r.document ? base.sourceExtra : { ...base.sourceExtra, full_document: 'missing' };
+    return { ...base, sourceExtra: extra, operation: 'UPDATE', before: pre, after, primaryKey: key };
+  }
 }
 
 function common(e: Document): Omit<CapturedChange, 'operation' | 'before' | 'after' | 'primaryKey'> {
