@@ -49,9 +49,25 @@ test("a row too large for an image: the application's write succeeds, the change
     .map((l) => JSON.parse(l) as { primary_key: Record<string, unknown>; reason: string });
   assert.equal(rejected.length, 1);
   assert.deepEqual(rejected[0]!.primary_key, { id: 1 });
-  assert.match(rejected[0]!.reason, /more than half the server's max_allowed_packet, so the trigger logged its key only/);
+  assert.match(rejected[0]!.reason, /more than half the server's max_allowed_packet, so only its key was logged/);
   const events = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { primary_key: { id: number } });
   assert.deepEqual(events.map((e) => e.primary_key.id), [2]);
+
+  // A snapshot copies such a row by key only too, instead of failing its chunk on every retry.
+  const snap = await runCli(['snapshot', '--source', db.url, '--table', 'docs']);
+  assert.equal(snap.code, 0, snap.stderr);
+  const again = startCli(['run', '--source', db.url, '--table', 'docs', '--sink', 'stdout', '--schedule', '100ms', '--on-oversize', 'dead-letter']);
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!again.stdout.includes('"operation":"SNAPSHOT"') || !/"error":"undeliverable".*"operation":"SNAPSHOT"/.test(again.stderr)) {
+      assert.ok(Date.now() < deadline, `stdout: ${again.stdout.slice(0, 500)} stderr: ${again.stderr.slice(0, 2000)}`);
+      await sleep(200);
+    }
+  } finally {
+    assert.equal(await again.stop(), 0, again.stderr.slice(0, 2000));
+  }
+  const snapshotDead = again.stderr.split('\n').filter((l) => l.includes('"error":"undeliverable"')).map((l) => JSON.parse(l) as { primary_key: unknown; operation: string });
+  assert.deepEqual(snapshotDead.map((d) => [d.operation, d.primary_key]), [['SNAPSHOT', { id: 1 }]]);
 
   // With the default policy the table stops with one line naming table and key.
   await db.exec(`UPDATE docs SET body = CONCAT(body, 'y') WHERE id = 1`);

@@ -1,4 +1,5 @@
 import type { CapturedChange, CaptureMode, Row } from '../../../src/core/change-event';
+import { IMAGE_TOO_LARGE } from '../trigger/image-expressions';
 import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
 import { FatalCaptureError, UserInputError, ValueLimitError } from '../../../src/core/errors';
 import type { Logger } from '../../../src/core/logger';
@@ -166,6 +167,20 @@ export class BinlogTableSource implements ChangeSource {
         operation = 'SNAPSHOT';
         before = null;
         after = decodeImage(item.snapshot.image);
+        if (Object.hasOwn(after, IMAGE_TOO_LARGE)) {
+          // Copied by key only: the row's image would pass max_allowed_packet (image-expressions.ts).
+          const { [IMAGE_TOO_LARGE]: bytes, ...keyOnly } = after;
+          const position = formatKey(key);
+          return {
+            operation, before: null, after: null, primaryKey: pickColumns(keyOnly, this.captured!.keyColumns),
+            timestamp: new Date(raw.ts).toISOString(),
+            transactionId: item.gtid ?? item.xid,
+            changeId: position,
+            position,
+            sourceExtra: { binlog_file: key.file, binlog_pos: key.end, row: key.ord, gtid: item.gtid },
+            failure: `binlog change ${position}: the row's image was ${String(bytes)} bytes, more than half the server's max_allowed_packet, so the snapshot copied its key only (docs/mysql-trigger.md)`,
+          };
+        }
       } else {
         before = raw.before ? decodeBinlogRow(raw.before, this.columns, this.options.mariadb) : null;
         after = raw.after ? decodeBinlogRow(raw.after, this.columns, this.options.mariadb) : null;

@@ -2,7 +2,7 @@ import { keysetPredicate } from '../../../src/core/keyset';
 import type { MysqlQueryable, SqlParam } from '../driver';
 import type { ColumnInfo } from '../introspect';
 import { quoteIdent } from '../identifiers';
-import { imageExpression } from '../trigger/image-expressions';
+import { triggerImageExpression } from '../trigger/image-expressions';
 import { SNAPSHOT_ROWS_TABLE } from '../binlog/snapshot-rows';
 
 /**
@@ -96,10 +96,13 @@ export async function emitChunk(
 ): Promise<number> {
   const range = rangeSql(keys, after, upTo);
   const select = `FROM ${tableSql} AS t ${range.where} ORDER BY ${orderBy(keys)} LOCK IN SHARE MODE`;
+  // As the trigger writes it: a row too large for JSON_OBJECT is copied by key only, and its change
+  // follows the oversize policy, instead of failing the chunk on every retry.
+  const image = triggerImageExpression(columns, 't', keys.map((k) => k.name));
   if (destination.kind === 'trigger') {
     const { affectedRows } = await q.exec(
       `INSERT INTO ${destination.logSql} (op, trx_id, changed_at, before_image, after_image)
-       SELECT 'S', NULL, UTC_TIMESTAMP(6), NULL, ${imageExpression(columns, 't')} ${select}`,
+       SELECT 'S', NULL, UTC_TIMESTAMP(6), NULL, ${image} ${select}`,
       range.params,
     );
     return affectedRows;
@@ -107,7 +110,7 @@ export async function emitChunk(
   // The rows enter the binlog inside this transaction, at its commit; deleting them again before
   // the commit keeps the table empty (the binlog still has the inserts, which is all we need).
   const { affectedRows } = await q.exec(
-    `INSERT INTO ${SNAPSHOT_ROWS_TABLE} (table_name, image) SELECT ?, ${imageExpression(columns, 't')} ${select}`,
+    `INSERT INTO ${SNAPSHOT_ROWS_TABLE} (table_name, image) SELECT ?, ${image} ${select}`,
     [destination.tableName, ...range.params],
   );
   await withMinimalRowImage(q, () => q.exec(`DELETE FROM ${SNAPSHOT_ROWS_TABLE} WHERE table_name = ?`, [destination.tableName]));

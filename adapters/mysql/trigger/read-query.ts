@@ -61,7 +61,7 @@ export function toCapturedChange(row: LogRow, ctx: ChangeContext): CapturedChang
         changeId: changeIdOf(ctx.generation, id),
         position: changePosition(id),
         sourceExtra: { log_id: row.id, trx_id: row.trx_id },
-        failure: `change log row ${row.id}: the row's image was ${String(bytes)} bytes, more than half the server's max_allowed_packet, so the trigger logged its key only (docs/mysql-trigger.md)`,
+        failure: `change log row ${row.id}: the row's image was ${String(bytes)} bytes, more than half the server's max_allowed_packet, so only its key was logged (docs/mysql-trigger.md)`,
       };
     }
     return {
