@@ -2,7 +2,7 @@ import type { Admin, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import type { ChangeEvent } from '../../src/core/change-event';
 import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
-import { describeRejected, type EncodedMessage, type EventEncoder, type Sink } from '../../src/core/sink';
+import { deadLetterRecord, describeRejected, type EncodedMessage, type EventEncoder, type Sink } from '../../src/core/sink';
 import { createKafkaClient, explainKafkaError } from './client';
 import type { KafkaSinkConfig } from './config';
 import { TopicCatalog } from './topic-catalog';
@@ -172,18 +172,7 @@ export class KafkaSink implements Sink {
   private async deadLetter(event: ChangeEvent, topic: string, details: Record<string, unknown>): Promise<void> {
     const dlq = dlqName(topic);
     await this.topics!.ensure(dlq);
-    const record = {
-      ...details,
-      topic,
-      event_id: event.event_id,
-      source_db: event.source_db,
-      table_name: event.table_name,
-      operation: event.operation,
-      primary_key: event.primary_key,
-      sequence_number: event.sequence_number,
-      timestamp: event.timestamp,
-      source: event.source,
-    };
+    const record = deadLetterRecord(event, { ...details, topic });
     await this.producer!.send({
       topic: dlq,
       messages: [{ key: event.primary_key ? JSON.stringify(event.primary_key) : null, value: JSON.stringify(record) }],

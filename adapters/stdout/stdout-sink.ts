@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { ChangeEvent } from '../../src/core/change-event';
 import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
-import { describeRejected, type EventEncoder, type Sink } from '../../src/core/sink';
+import { deadLetterRecord, describeRejected, type EventEncoder, type Sink } from '../../src/core/sink';
 
 export interface StdoutSinkOptions {
   /**
@@ -54,18 +54,7 @@ export class StdoutSink implements Sink {
     if ((this.options.onUndeliverable ?? 'stop') === 'stop') {
       throw new FatalCaptureError(`${describeRejected(event, reason)}; run with --on-oversize dead-letter to skip it`);
     }
-    const record = {
-      error: 'undeliverable',
-      reason,
-      event_id: event.event_id,
-      source_db: event.source_db,
-      table_name: event.table_name,
-      operation: event.operation,
-      primary_key: event.primary_key,
-      sequence_number: event.sequence_number,
-      timestamp: event.timestamp,
-      source: event.source,
-    };
+    const record = deadLetterRecord(event, { error: 'undeliverable', reason });
     await writeTo(this.options.deadLetters ?? process.stderr, JSON.stringify(record) + '\n');
   }
 

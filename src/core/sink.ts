@@ -40,6 +40,25 @@ export interface EncodedMessage {
 export type EventEncoder = (event: ChangeEvent) => EncodedMessage;
 
 /** "cannot deliver change <position> of table t key {…}: why": names a rejected change in errors and logs. */
+/**
+ * The record a dead-letter destination gets for a change it cannot deliver: `head` (what went
+ * wrong) first, then what identifies the change. Kafka's `<topic>.dlq` and the stdout sink's
+ * stderr write the same shape.
+ */
+export function deadLetterRecord(event: ChangeEvent, head: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...head,
+    event_id: event.event_id,
+    source_db: event.source_db,
+    table_name: event.table_name,
+    operation: event.operation,
+    primary_key: event.primary_key,
+    sequence_number: event.sequence_number,
+    timestamp: event.timestamp,
+    source: event.source,
+  };
+}
+
 export function describeRejected(event: ChangeEvent, reason: string): string {
   const key = event.primary_key ? ` key ${JSON.stringify(event.primary_key)}` : '';
   return `cannot deliver change ${event.source.position} of table ${event.table_name}${key}: ${reason}`;
