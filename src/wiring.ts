@@ -16,6 +16,7 @@ import { encoderFor } from './format';
 import { skippedOperationsFilter } from './format/debezium/skipped';
 import type { ChangeEvent } from './core/change-event';
 import { PrometheusMetrics } from './observability/prometheus';
+import type { PipelineMetrics } from './pipeline/metrics';
 import { SequenceAllocator } from './pipeline/sequence-allocator';
 import { TablePipeline } from './pipeline/table-pipeline';
 import { retryUntil } from './pipeline/with-deadline';
@@ -45,6 +46,8 @@ export interface WireOptions {
   openDatabases?: Map<string, SourceDatabase>;
   /** Aborts start-up's connection retries (a SIGTERM while a database or broker is unreachable). */
   signal?: AbortSignal;
+  /** Also told of every delivery and retry, beside Prometheus (`cdc serve` computes a source's rate from it). */
+  observer?: PipelineMetrics;
 }
 
 /** Builds the whole capture service from a validated config: the one place things are wired. */
@@ -59,8 +62,9 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
   const databases: SourceDatabase[] = [];
   const catalogs: PollCatalog[] = [];
   let state: RedisState | null = null;
-  const metrics = new PrometheusMetrics();
-  const server = config.metrics_port !== undefined ? await metrics.serve(config.metrics_port) : null;
+  const prometheus = new PrometheusMetrics();
+  const metrics = options.observer ? teeMetrics(prometheus, options.observer) : prometheus;
+  const server = config.metrics_port !== undefined ? await prometheus.serve(config.metrics_port) : null;
   let sink: Sink | null = null;
   try {
     sink = buildSink(config, kafkaSecurity, logger);
@@ -158,6 +162,14 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
     server?.close();
     throw err;
   }
+}
+
+function teeMetrics(a: PipelineMetrics, b: PipelineMetrics): PipelineMetrics {
+  return {
+    delivered: (table, count) => (a.delivered(table, count), b.delivered(table, count)),
+    retried: (table, step) => (a.retried(table, step), b.retried(table, step)),
+    capturing: (table, on) => (a.capturing?.(table, on), b.capturing?.(table, on)),
+  };
 }
 
 /**

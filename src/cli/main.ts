@@ -9,6 +9,8 @@ import { registerPoll } from './commands/poll';
 import { registerReplay } from './commands/replay';
 import { registerSchema } from './commands/schema';
 import { registerSnapshot } from './commands/snapshot';
+import { registerServe } from './commands/serve';
+import { registerToken } from './commands/token';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
@@ -28,6 +30,8 @@ registerPoll(program);
 registerReplay(program);
 registerSchema(program);
 registerSnapshot(program);
+registerServe(program);
+registerToken(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,22 @@
+import { Command, Option } from 'commander';
+import { openRegistry } from '../../serve/registry/registry';
+import { createToken } from '../../serve/registry/tokens-store';
+import { SCOPES, type Scope } from '../../serve/tokens';
+import { registryOption } from './serve';
+
+export function registerToken(program: Command): void {
+  const token = program.command('token').description("API tokens of cdc serve");
+  token
+    .command('create')
+    .description('create a bearer token and print it once; only its hash is stored')
+    .addOption(new Option('--scope <scope>', 'read: GET only; admin: everything').choices(SCOPES).makeOptionMandatory())
+    .addOption(registryOption())
+    .action(async (flags: { scope: Scope; registry: string }) => {
+      const db = await openRegistry(flags.registry);
+      try {
+        process.stdout.write((await createToken(db, flags.scope)) + '\n');
+      } finally {
+        await db.destroy();
+      }
+    });
+}

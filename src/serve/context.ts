@@ -1,0 +1,17 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../core/logger';
+import type { CaptureManager } from './capture-manager';
+import type { RouteRunner } from './route-runner';
+import type { SecretBox } from './secret-box';
+
+/** What the HTTP routes work with; built once by `cdc serve` (src/serve/serve.ts). */
+export interface ServeContext {
+  db: Knex;
+  box: SecretBox;
+  captures: CaptureManager;
+  routes: RouteRunner;
+  /** The Kafka topic a source's table writes to (the sink's own template and escaping). */
+  topicOf(sourceId: string, table: string): string;
+  deleteTopic(topic: string): Promise<void>;
+  logger: Logger;
+}

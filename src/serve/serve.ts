@@ -1,0 +1,110 @@
+import { topicName } from '../../adapters/kafka/topic-name';
+import { createKafkaClient } from '../../adapters/kafka/client';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY } from '../../adapters/kafka/config';
+import type { CdcConfig } from '../config/schema';
+import type { RunningRoute, ConsumerRoute } from '../core/consumer-route';
+import type { Logger } from '../core/logger';
+import { CaptureManager } from './capture-manager';
+import type { ServeContext } from './context';
+import { openApiDocument } from './openapi';
+import { openRegistry } from './registry/registry';
+import { getSourceRow, loadSourceSpec, type SourceRow } from './registry/sources-store';
+import { resolveRegistryKey } from './registry-key';
+import { RouteMap } from './route-runner';
+import { consumerRoutes, routeOf } from './routes/consumers';
+import { healthRoutes } from './routes/health';
+import { sourceRoutes } from './routes/sources';
+import { buildServer } from './server';
+import type { ApiRoute } from './api-route';
+import { z } from 'zod';
+
+export interface ServeOptions {
+  listen: { host: string; port: number };
+  /** Health probes on their own address (e.g. for a load balancer), besides the API's. */
+  healthListen?: { host: string; port: number };
+  registry: string;
+  registryKeyFile?: string;
+  brokers: string[];
+  logLevel: CdcConfig['log_level'];
+  connectTimeoutMs: number;
+  /** How often the registry is read for sources started or stopped by another `cdc serve`. */
+  reconcileMs: number;
+}
+
+/**
+ * Until the consumer router (adapters/kafka/consumer-route.ts, startConsumerRoute) lands, a
+ * consumer is registered with its topic and filters but nothing routes into it. Plugging the
+ * router in is this one function.
+ */
+async function startRoute(route: ConsumerRoute): Promise<RunningRoute> {
+  void route;
+  return { stop: async () => undefined };
+}
+
+/** `cdc serve`: the one place the service is wired. Resolves when `signal` aborts and all stopped. */
+export async function serve(options: ServeOptions, logger: Logger, signal: AbortSignal): Promise<void> {
+  const box = resolveRegistryKey(options.registry, options.registryKeyFile, process.env);
+  const db = await openRegistry(options.registry);
+  const captures = new CaptureManager({ brokers: options.brokers, logLevel: options.logLevel, connectTimeoutMs: options.connectTimeoutMs }, logger);
+  const routes = new RouteMap(startRoute);
+  const ctx: ServeContext = {
+    db,
+    box,
+    captures,
+    routes,
+    logger,
+    topicOf: (sourceId, table) => topicName(KAFKA_DEFAULTS.topicTemplate, sourceId, table),
+    deleteTopic: async (topic) => {
+      const admin = createKafkaClient({ clientId: 'cdc-serve', brokers: options.brokers, security: NO_KAFKA_SECURITY, connectionTimeoutMs: KAFKA_DEFAULTS.connectionTimeoutMs, requestTimeoutMs: KAFKA_DEFAULTS.requestTimeoutMs, retry: { retries: 2 } }).admin();
+      await admin.connect();
+      try {
+        if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+  const api: ApiRoute[] = [...sourceRoutes(ctx), ...consumerRoutes(ctx)];
+  const health = healthRoutes(db);
+  const document = servedOpenApiDocument();
+  const docRoute: ApiRoute = { method: 'GET', url: '/api/v1/openapi.json', summary: 'This document', scope: null, responses: { 200: z.object({}).passthrough() }, handler: async () => document };
+  const app = buildServer([...(options.healthListen ? [] : health), docRoute, ...api], db, logger);
+  const healthApp = options.healthListen ? buildServer(health, db, logger) : null;
+
+  for (const c of await db('consumers').select()) await routes.start(await routeOf(ctx, c));
+  const reconcile = async () => {
+    const started = new Map((await db<SourceRow>('sources').where({ status: 'STARTED' })).map((r) => [r.id, r]));
+    for (const id of captures.runningIds()) if (!started.has(id)) await captures.stop(id);
+    for (const row of started.values()) {
+      if (captures.isRunning(row.id)) continue;
+      const fresh = await getSourceRow(db, row.id);
+      if (fresh?.status === 'STARTED') await captures.start(await loadSourceSpec(db, box, fresh));
+    }
+  };
+  let reconciling = Promise.resolve();
+  const timer = setInterval(() => {
+    reconciling = reconciling.then(reconcile).catch((err) => logger.warn({ err: (err as Error).message }, 'reconcile failed; retrying'));
+  }, options.reconcileMs);
+
+  try {
+    await app.listen(options.listen);
+    if (healthApp) await healthApp.listen(options.healthListen!);
+    logger.info({ listen: app.addresses(), health: healthApp?.addresses() }, 'cdc serve listening');
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    logger.info({}, 'shutting down');
+  } finally {
+    clearInterval(timer);
+    await reconciling;
+    await app.close();
+    await healthApp?.close();
+    await captures.stopAll();
+    await routes.stopAll();
+    await db.destroy();
+  }
+}
+
+/** The document as served, for docs/openapi.json (`cdc serve --print-openapi`) and its test. */
+export function servedOpenApiDocument(): Record<string, unknown> {
+  const ctx = {} as ServeContext;
+  return openApiDocument([...healthRoutes(null as never), ...sourceRoutes(ctx), ...consumerRoutes(ctx)], '1');
+}
