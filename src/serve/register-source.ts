@@ -72,12 +72,9 @@ async function connect(url: string): Promise<SourceDatabase> {
   });
   const opening = openSourceDatabase(url);
   try {
+    // Opening connects and reads the database's name: it proves the server answers and the login
+    // works, and creates nothing (listCaptured would create cdc's schema).
     const db = await Promise.race([opening, timeout]);
-    // Opening may be lazy: one catalog query proves the database answers and the login works.
-    await Promise.race([db.listCaptured(), timeout]).catch(async (err) => {
-      await db.close();
-      throw err;
-    });
     return db;
   } catch (err) {
     opening.then((db) => db.close()).catch(() => undefined);
