@@ -23,12 +23,12 @@ export function zodValidatorCompiler({ schema, httpPart }: { schema: object; htt
   const part = httpPart === 'querystring' ? 'query' : (httpPart ?? 'body');
   return (data: unknown) => {
     const r = zod.safeParse(data ?? (part === 'body' ? undefined : {}));
-    return r.success ? { value: r.data } : { error: new RequestValidationError(describeIssue(part, r.error.issues[0]!)) };
+    return r.success ? { value: r.data } : { error: new RequestValidationError(describeIssue(part, r.error.issues[0]!, data)) };
   };
 }
 
 /** One line naming the field: `body.db_type: must be one of "postgresql", "mysql", …`. */
-export function describeIssue(part: string, issue: z.core.$ZodIssue): string {
+export function describeIssue(part: string, issue: z.core.$ZodIssue, input: unknown): string {
   const field = [part, ...issue.path.map(String)].join('.');
   switch (issue.code) {
     case 'invalid_value':
@@ -36,8 +36,14 @@ export function describeIssue(part: string, issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `${field}.${issue.keys[0]}: unknown field`;
     case 'invalid_type':
-      return issue.input === undefined ? `${field}: required` : `${field}: expected ${issue.expected}`;
+      return valueAt(input, issue.path) === undefined ? `${field}: required` : `${field}: expected ${issue.expected}`;
     default:
       return `${field}: ${issue.message}`;
   }
+}
+
+function valueAt(value: unknown, path: PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
 }

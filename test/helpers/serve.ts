@@ -53,7 +53,7 @@ export async function startServe(registry: string, extra: string[] = [], env: Re
     if (payload !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, { method, headers, body: payload });
     const text = await res.text();
-    let body: any = null;
+    let body: any;
     try {
       body = JSON.parse(text);
     } catch {
