@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger';
 import type { CaptureManager } from './capture-manager';
 import type { RouteRunner } from './route-runner';
 import type { SecretBox } from './secret-box';
+import type { ReplayJobs } from './replay-jobs';
 
 /** What the HTTP routes work with; built once by `cdc serve` (src/serve/serve.ts). */
 export interface ServeContext {
@@ -10,6 +11,7 @@ export interface ServeContext {
   box: SecretBox;
   captures: CaptureManager;
   routes: RouteRunner;
+  replays: ReplayJobs;
   /** The Kafka topic a source's table writes to (the sink's own template and escaping). */
   topicOf(sourceId: string, table: string): string;
   deleteTopic(topic: string): Promise<void>;

@@ -14,6 +14,8 @@ import { RouteMap } from './route-runner';
 import { consumerRoutes, routeOf } from './routes/consumers';
 import { healthRoutes } from './routes/health';
 import { sourceRoutes } from './routes/sources';
+import { replayRoutes } from './routes/replays';
+import { ReplayJobs } from './replay-jobs';
 import { buildServer } from './server';
 import type { ApiRoute } from './api-route';
 import { z } from 'zod';
@@ -47,11 +49,13 @@ export async function serve(options: ServeOptions, logger: Logger, signal: Abort
   const db = await openRegistry(options.registry);
   const captures = new CaptureManager({ brokers: options.brokers, logLevel: options.logLevel, connectTimeoutMs: options.connectTimeoutMs }, logger);
   const routes = new RouteMap(startRoute);
+  const replays = new ReplayJobs(db, { brokers: options.brokers, security: NO_KAFKA_SECURITY, connectTimeoutMs: options.connectTimeoutMs }, logger);
   const ctx: ServeContext = {
     db,
     box,
     captures,
     routes,
+    replays,
     logger,
     topicOf: (sourceId, table) => topicName(KAFKA_DEFAULTS.topicTemplate, sourceId, table),
     deleteTopic: async (topic) => {
@@ -64,7 +68,7 @@ export async function serve(options: ServeOptions, logger: Logger, signal: Abort
       }
     },
   };
-  const api: ApiRoute[] = [...sourceRoutes(ctx), ...consumerRoutes(ctx)];
+  const api: ApiRoute[] = [...sourceRoutes(ctx), ...consumerRoutes(ctx), ...replayRoutes(ctx)];
   const health = healthRoutes(db);
   const document = servedOpenApiDocument();
   const docRoute: ApiRoute = { method: 'GET', url: '/api/v1/openapi.json', summary: 'This document', scope: null, responses: { 200: z.object({}).passthrough() }, handler: async () => document };
@@ -99,6 +103,7 @@ export async function serve(options: ServeOptions, logger: Logger, signal: Abort
     await healthApp?.close();
     await captures.stopAll();
     await routes.stopAll();
+    await replays.interruptAll();
     await db.destroy();
   }
 }
@@ -106,5 +111,5 @@ export async function serve(options: ServeOptions, logger: Logger, signal: Abort
 /** The document as served, for docs/openapi.json (`cdc serve --print-openapi`) and its test. */
 export function servedOpenApiDocument(): Record<string, unknown> {
   const ctx = {} as ServeContext;
-  return openApiDocument([...healthRoutes(null as never), ...sourceRoutes(ctx), ...consumerRoutes(ctx)], '1');
+  return openApiDocument([...healthRoutes(null as never), ...sourceRoutes(ctx), ...consumerRoutes(ctx), ...replayRoutes(ctx)], '1');
 }
