@@ -11,6 +11,7 @@ import { registerSchema } from './commands/schema';
 import { registerSnapshot } from './commands/snapshot';
 import { registerServe } from './commands/serve';
 import { registerToken } from './commands/token';
+import { registerApiClients } from './commands/api-client';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
@@ -32,6 +33,7 @@ registerSchema(program);
 registerSnapshot(program);
 registerServe(program);
 registerToken(program);
+registerApiClients(program);
 
 try {
   await program.parseAsync(process.argv);
