@@ -1,3 +1,4 @@
+import { ConfigError, UserInputError } from '../../core/errors';
 import { parseTableRef, qualifiedName } from '../../core/table-ref';
 import { redactUrl } from '../../logging';
 import { openSourceDatabase } from '../../sources/open-source-database';
@@ -117,6 +118,8 @@ export function sourceRoutes(ctx: ServeContext): ApiRoute[] {
         } catch (err) {
           await db('sources').where({ id: row.id }).update({ status: row.status, updated_at: new Date().toISOString() });
           if (err instanceof ApiError) throw err;
+          // The database's own preconditions (e.g. REPLICA IDENTITY FULL for WAL capture) are the caller's to fix.
+          if (err instanceof UserInputError || err instanceof ConfigError) throw new ApiError(400, `source_id: cannot start ${JSON.stringify(row.id)}: ${oneLine(err)}`);
           throw new ApiError(502, `source_id: cannot start ${JSON.stringify(row.id)}: ${oneLine(err)}`);
         }
         const tables = await tableStatuses(ctx, row);
