@@ -39,7 +39,8 @@ export async function startServe(registry: string, extra: string[] = [], env: Re
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const proc = startCli(['serve', '--listen', `127.0.0.1:${port}`, '--registry', registry, '--kafka', KAFKA_BROKERS.join(','), '--reconcile-interval', '500', ...extra], env);
-  const deadline = Date.now() + 30_000;
+  // Generous: under a loaded shared machine, tsx start-up alone took over 30 s.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const up = await fetch(probe ?? `${base}/healthz`).then((r) => r.ok).catch(() => false);
     if (up) break;
