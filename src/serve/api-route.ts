@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Scope } from './tokens';
+import type { Scope } from './tokens.js';
 
 /**
  * One endpoint: its schemas (zod) are both the validation and the OpenAPI document. `scope` null

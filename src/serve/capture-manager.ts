@@ -1,10 +1,10 @@
-import type { Logger } from '../core/logger';
-import { qualifiedName, parseTableRef } from '../core/table-ref';
-import type { PipelineMetrics } from '../pipeline/metrics';
-import { openSourceDatabase } from '../sources/open-source-database';
-import { wire } from '../wiring';
-import { captureConfig, type CaptureSettings, type SourceSpec } from './source-spec';
-import { RateWindow } from './rate-window';
+import type { Logger } from '../core/logger.js';
+import { qualifiedName, parseTableRef } from '../core/table-ref.js';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
+import { openSourceDatabase } from '../sources/open-source-database.js';
+import { wire } from '../wiring.js';
+import { captureConfig, type CaptureSettings, type SourceSpec } from './source-spec.js';
+import { RateWindow } from './rate-window.js';
 
 interface Running {
   stop: AbortController;

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { Logger } from '../core/logger';
-import type { CaptureManager } from './capture-manager';
-import type { RouteRunner } from './route-runner';
-import type { SecretBox } from './secret-box';
-import type { ReplayJobs } from './replay-jobs';
+import type { Logger } from '../core/logger.js';
+import type { CaptureManager } from './capture-manager.js';
+import type { RouteRunner } from './route-runner.js';
+import type { SecretBox } from './secret-box.js';
+import type { ReplayJobs } from './replay-jobs.js';
 
 /** What the HTTP routes work with; built once by `cdc serve` (src/serve/serve.ts). */
 export interface ServeContext {

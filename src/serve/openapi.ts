@@ -1,6 +1,6 @@
-import type { ApiRoute } from './api-route';
-import { jsonSchema } from './validate';
-import { errorSchema } from './schemas';
+import type { ApiRoute } from './api-route.js';
+import { jsonSchema } from './validate.js';
+import { errorSchema } from './schemas.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the same route table and zod schemas the server

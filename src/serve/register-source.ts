@@ -1,11 +1,11 @@
-import { sourceKind } from '../core/database-url';
-import { CdcError, isPrivilegeError } from '../core/errors';
-import type { SourceDatabase } from '../core/source-database';
-import { parseTableRef, qualifiedName } from '../core/table-ref';
-import { redactSecrets, redactUrl } from '../logging';
-import { openSourceDatabase } from '../sources/open-source-database';
-import { ApiError } from './api-route';
-import type { CreateSource } from './schemas';
+import { sourceKind } from '../core/database-url.js';
+import { CdcError, isPrivilegeError } from '../core/errors.js';
+import type { SourceDatabase } from '../core/source-database.js';
+import { parseTableRef, qualifiedName } from '../core/table-ref.js';
+import { redactSecrets, redactUrl } from '../logging.js';
+import { openSourceDatabase } from '../sources/open-source-database.js';
+import { ApiError } from './api-route.js';
+import type { CreateSource } from './schemas.js';
 
 const KIND_OF: Record<CreateSource['db_type'], string> = { postgresql: 'postgres', mysql: 'mysql', mariadb: 'mysql', mongodb: 'mongodb' };
 const CONNECT_TIMEOUT_MS = 10_000;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../core/errors';
-import { isSqliteRegistry } from './registry/registry';
-import { SecretBox } from './secret-box';
+import { ConfigError } from '../core/errors.js';
+import { isSqliteRegistry } from './registry/registry.js';
+import { SecretBox } from './secret-box.js';
 
 /**
  * The key that seals connection strings: CDC_REGISTRY_KEY, else --registry-key-file. A server

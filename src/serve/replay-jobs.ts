@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { ReplayRequest } from '../replay/options';
-import type { Logger } from '../core/logger';
-import { replay } from '../replay/replay';
-import { instantFromMillis, makeWindow } from '../replay/window';
+import type { ReplayRequest } from '../replay/options.js';
+import type { Logger } from '../core/logger.js';
+import { replay } from '../replay/replay.js';
+import { instantFromMillis, makeWindow } from '../replay/window.js';
 
 export interface ReplayJob {
   sourceId: string;

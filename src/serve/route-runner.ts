@@ -1,4 +1,4 @@
-import type { ConsumerRoute, RunningRoute } from '../core/consumer-route';
+import type { ConsumerRoute, RunningRoute } from '../core/consumer-route.js';
 
 /**
  * Starts and stops consumer routers. The router itself (adapters/kafka/consumer-route.ts,

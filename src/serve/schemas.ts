@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { FORMATS } from '../format';
-import { scheduleProblem } from '../config/schedule';
-import { tableTransformShape } from '../transform/schema';
+import { FORMATS } from '../format/index.js';
+import { scheduleProblem } from '../config/schedule.js';
+import { tableTransformShape } from '../transform/schema.js';
 
 /**
  * Request and response bodies of the HTTP API. These zod schemas are the one source of truth: the

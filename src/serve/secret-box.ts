@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ConfigError } from '../core/errors';
+import { ConfigError } from '../core/errors.js';
 
 /** AES-256-GCM: a 12-byte random nonce per value (NIST SP 800-38D), a 16-byte tag. */
 const NONCE_BYTES = 12;

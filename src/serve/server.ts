@@ -1,12 +1,12 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
-import { CdcError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import { redactSecrets } from '../logging';
-import { ApiError, type ApiRoute } from './api-route';
-import { tokenScope } from './registry/tokens-store';
-import { scopeAllows } from './tokens';
-import { jsonSchema, RequestValidationError, zodValidatorCompiler } from './validate';
+import { CdcError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { redactSecrets } from '../logging.js';
+import { ApiError, type ApiRoute } from './api-route.js';
+import { tokenScope } from './registry/tokens-store.js';
+import { scopeAllows } from './tokens.js';
+import { jsonSchema, RequestValidationError, zodValidatorCompiler } from './validate.js';
 
 /** Bodies above this are refused with 413 before they are parsed. */
 export const BODY_LIMIT = 1024 * 1024;

@@ -1,6 +1,6 @@
-import type { CdcConfig } from '../config/schema';
-import { validateConfig } from '../config/load';
-import type { SourceOptions } from './schemas';
+import type { CdcConfig } from '../config/schema.js';
+import { validateConfig } from '../config/load.js';
+import type { SourceOptions } from './schemas.js';
 
 /** A registered source as capture needs it: the connection string decrypted, tables in order. */
 export interface SourceSpec {

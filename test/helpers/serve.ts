@@ -2,8 +2,8 @@ import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, startCli } from './cli';
-import { KAFKA_BROKERS } from './kafka';
+import { runCli, startCli } from './cli.js';
+import { KAFKA_BROKERS } from './kafka.js';
 
 export interface ApiResponse {
   status: number;

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { createToken, startServe, tempRegistry, freePort } from '../helpers/serve';
-import { startCli } from '../helpers/cli';
-import { KAFKA_BROKERS } from '../helpers/kafka';
+import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { createToken, startServe, tempRegistry, freePort } from '../helpers/serve.js';
+import { startCli } from '../helpers/cli.js';
+import { KAFKA_BROKERS } from '../helpers/kafka.js';
 
 /**
  * `cdc serve` over HTTP, against a real child process with an SQLite registry: auth, every bad

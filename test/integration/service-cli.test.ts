@@ -2,10 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { createToken, startServe, tempRegistry } from '../helpers/serve';
-import { runCli } from '../helpers/cli';
-import { uniqueId } from '../helpers/kafka';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { createToken, startServe, tempRegistry } from '../helpers/serve.js';
+import { runCli } from '../helpers/cli.js';
+import { uniqueId } from '../helpers/kafka.js';
 
 /** `cdc sources|consumers|replays …` against a real `cdc serve`. */
 describe('cdc sources / consumers / replays (API clients)', () => {

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { createToken, startServe, tempRegistry } from '../helpers/serve';
-import { consumeAll, uniqueId } from '../helpers/kafka';
-import { sleep } from '../helpers/postgres';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { createToken, startServe, tempRegistry } from '../helpers/serve.js';
+import { consumeAll, uniqueId } from '../helpers/kafka.js';
+import { sleep } from '../helpers/postgres.js';
 
 /**
  * A source's whole life through a real `cdc serve`, once on the embedded SQLite registry and once

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { createToken, startServe, tempRegistry } from '../helpers/serve';
-import { consumeAll, uniqueId } from '../helpers/kafka';
-import { dropSlotsOf } from '../helpers/postgres-wal';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { createToken, startServe, tempRegistry } from '../helpers/serve.js';
+import { consumeAll, uniqueId } from '../helpers/kafka.js';
+import { dropSlotsOf } from '../helpers/postgres-wal.js';
 
 /** A table registered with mode "log": start moves it to WAL capture through cdc upgrade's switch. */
 describe('cdc serve: a table in log mode (PostgreSQL WAL)', () => {

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { createToken, startServe, tempRegistry } from '../helpers/serve';
-import { consumeAll, uniqueId } from '../helpers/kafka';
-import { sleep } from '../helpers/postgres';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { createToken, startServe, tempRegistry } from '../helpers/serve.js';
+import { consumeAll, uniqueId } from '../helpers/kafka.js';
+import { sleep } from '../helpers/postgres.js';
 
 /**
  * Replay as a job through a real `cdc serve`: POST …/replay returns at once, the job runs the

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createConsumerSchema, createSourceSchema } from '../../src/serve/schemas';
-import { describeIssue } from '../../src/serve/validate';
-import { servedOpenApiDocument } from '../../src/serve/serve';
-import { captureConfig } from '../../src/serve/source-spec';
+import { createConsumerSchema, createSourceSchema } from '../../src/serve/schemas.js';
+import { describeIssue } from '../../src/serve/validate.js';
+import { servedOpenApiDocument } from '../../src/serve/serve.js';
+import { captureConfig } from '../../src/serve/source-spec.js';
 
 const problem = (schema: typeof createSourceSchema | typeof createConsumerSchema, body: unknown): string | null => {
   const r = schema.safeParse(body);

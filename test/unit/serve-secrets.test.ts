@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { SecretBox } from '../../src/serve/secret-box';
-import { hashSecret, newToken, parseToken, scopeAllows, secretMatches } from '../../src/serve/tokens';
+import { SecretBox } from '../../src/serve/secret-box.js';
+import { hashSecret, newToken, parseToken, scopeAllows, secretMatches } from '../../src/serve/tokens.js';
 
 describe('SecretBox (AES-256-GCM for the registry connection strings)', () => {
   const box = new SecretBox(randomBytes(32));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { CdcError, UserInputError } from '../../core/errors';
-import { splitTableList } from '../../core/table-ref';
+import { CdcError, UserInputError } from '../../core/errors.js';
+import { splitTableList } from '../../core/table-ref.js';
 
 /**
  * `cdc sources|consumers|replays …`: thin clients of a running `cdc serve`. Each prints the API's

@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
-import { LOG_LEVELS, type CdcConfig } from '../../config/schema';
-import { UserInputError } from '../../core/errors';
-import { createLogger } from '../../logging';
-import { serve, servedOpenApiDocument } from '../../serve/serve';
-import { onStopSignal } from '../signals';
-import { parseIntFlag } from '../options';
+import { LOG_LEVELS, type CdcConfig } from '../../config/schema.js';
+import { UserInputError } from '../../core/errors.js';
+import { createLogger } from '../../logging.js';
+import { serve, servedOpenApiDocument } from '../../serve/serve.js';
+import { onStopSignal } from '../signals.js';
+import { parseIntFlag } from '../options.js';
 
 export const DEFAULT_REGISTRY = '.cdc/registry.sqlite';
 

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { openRegistry } from '../../serve/registry/registry';
-import { createToken } from '../../serve/registry/tokens-store';
-import { SCOPES, type Scope } from '../../serve/tokens';
-import { registryOption } from './serve';
+import { openRegistry } from '../../serve/registry/registry.js';
+import { createToken } from '../../serve/registry/tokens-store.js';
+import { SCOPES, type Scope } from '../../serve/tokens.js';
+import { registryOption } from './serve.js';
 
 export function registerToken(program: Command): void {
   const token = program.command('token').description("API tokens of cdc serve");

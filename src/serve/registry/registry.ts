@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { ConfigError } from '../../core/errors';
-import { redactUrl } from '../../logging';
-import { migrationSource } from './migrations';
+import { ConfigError } from '../../core/errors.js';
+import { redactUrl } from '../../logging.js';
+import { migrationSource } from './migrations.js';
 
 /**
  * Where the registry lives: an SQLite file path (the default, one machine, no server), or a

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { SecretBox } from '../secret-box';
-import type { SourceSpec } from '../source-spec';
-import type { SourceOptions } from '../schemas';
+import type { SecretBox } from '../secret-box.js';
+import type { SourceSpec } from '../source-spec.js';
+import type { SourceOptions } from '../schemas.js';
 
 export interface SourceRow {
   id: string;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { newToken, parseToken, secretMatches, type Scope } from '../tokens';
+import { newToken, parseToken, secretMatches, type Scope } from '../tokens.js';
 
 /** Creates a token; the caller prints `token` once, only its hash is kept. */
 export async function createToken(db: Knex, scope: Scope): Promise<string> {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { ConsumerRoute } from '../../core/consumer-route';
-import { ApiError, type ApiRoute } from '../api-route';
-import type { ServeContext } from '../context';
-import { getSourceRow, sourceTables } from '../registry/sources-store';
-import * as s from '../schemas';
+import type { ConsumerRoute } from '../../core/consumer-route.js';
+import { ApiError, type ApiRoute } from '../api-route.js';
+import type { ServeContext } from '../context.js';
+import { getSourceRow, sourceTables } from '../registry/sources-store.js';
+import * as s from '../schemas.js';
 
 interface ConsumerRow {
   id: string;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { ApiError, type ApiRoute } from '../api-route';
+import { ApiError, type ApiRoute } from '../api-route.js';
 
 const ok = z.object({ status: z.literal('ok') });
 

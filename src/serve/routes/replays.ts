@@ -1,7 +1,7 @@
-import { ApiError, type ApiRoute } from '../api-route';
-import type { ServeContext } from '../context';
-import { getSourceRow, sourceTables } from '../registry/sources-store';
-import * as s from '../schemas';
+import { ApiError, type ApiRoute } from '../api-route.js';
+import type { ServeContext } from '../context.js';
+import { getSourceRow, sourceTables } from '../registry/sources-store.js';
+import * as s from '../schemas.js';
 
 export function replayRoutes(ctx: ServeContext): ApiRoute[] {
   const { db } = ctx;

@@ -1,13 +1,13 @@
-import { ConfigError, UserInputError } from '../../core/errors';
-import { parseTableRef, qualifiedName } from '../../core/table-ref';
-import { redactUrl } from '../../logging';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { ApiError, type ApiRoute } from '../api-route';
-import type { ServeContext } from '../context';
-import { checkSource, oneLine } from '../register-source';
-import { isUniqueViolation } from '../registry/registry';
-import { getSourceRow, loadSourceSpec, sourceTables, sourceView, type SourceRow } from '../registry/sources-store';
-import * as s from '../schemas';
+import { ConfigError, UserInputError } from '../../core/errors.js';
+import { parseTableRef, qualifiedName } from '../../core/table-ref.js';
+import { redactUrl } from '../../logging.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { ApiError, type ApiRoute } from '../api-route.js';
+import type { ServeContext } from '../context.js';
+import { checkSource, oneLine } from '../register-source.js';
+import { isUniqueViolation } from '../registry/registry.js';
+import { getSourceRow, loadSourceSpec, sourceTables, sourceView, type SourceRow } from '../registry/sources-store.js';
+import * as s from '../schemas.js';
 
 export function sourceRoutes(ctx: ServeContext): ApiRoute[] {
   const { db } = ctx;
