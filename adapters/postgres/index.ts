@@ -12,7 +12,7 @@ export type { PgDriver, PgQueryable, PgSession } from './driver';
 export { poolDriver } from './pool-driver';
 export { pgliteDriver } from './pglite-driver';
 
-/** A PostgreSQL database (13+) over node-postgres, from a `postgres://` or `postgresql://` URL. */
+/** A PostgreSQL database (10+; WAL capture 14+) over node-postgres, from a `postgres://` or `postgresql://` URL. */
 export async function openPostgres(url: string, options: { logger?: Logger } = {}): Promise<SourceDatabase> {
   const wal = walConfigFromEnv();
   const { driver, databaseName, defaultSchema } = await connectPool(url);
