@@ -37,7 +37,7 @@ export async function readServerVersion(q: PgQueryable): Promise<ServerVersion> 
 export function assertSupportedServer(v: ServerVersion): void {
   if (v.num < MIN_SERVER_VERSION) {
     throw new UserInputError(
-      `PostgreSQL ${v.text} is not supported: cdc needs PostgreSQL 10 or later (trigger capture uses txid snapshots and transition-free AFTER triggers that 10 has)`,
+      `PostgreSQL ${v.text} is not supported: cdc needs PostgreSQL 10 or later, the oldest release it is tested on`,
     );
   }
 }

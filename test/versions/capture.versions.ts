@@ -5,7 +5,7 @@ import { consumeAll, KAFKA_BROKERS, topicOffset, uniqueId, type ConsumedMessage 
 import { runCli, startCli, withCdcRun } from '../helpers/cli';
 import { assertValidEvent } from '../helpers/event-schema';
 import { createHotTables, HOT_TABLE, observed, runWorkload, verify } from '../helpers/workload';
-import { freshDatabase, SERVERS } from './servers';
+import { freshDatabase, SERVERS, UNSUPPORTED } from './servers';
 
 /**
  * Every capture mode against every old server of the version matrix (scripts/versions.sh): the
@@ -122,7 +122,9 @@ for (const server of SERVERS) {
 
     if (server.dialect === 'postgres') {
       test('wal: refused with one line naming the version and the alternative; the table stays on triggers', async () => {
-        const r = await runCli(['upgrade', '--source', db.url, '--table', HOT_TABLE, '--to', 'wal']);
+        await db.exec('CREATE TABLE walled (id int PRIMARY KEY, v int)');
+        assert.equal((await runCli(['install-triggers', '--source', db.url, '--table', 'walled'])).code, 0);
+        const r = await runCli(['upgrade', '--source', db.url, '--table', 'walled', '--to', 'wal']);
         assert.notEqual(r.code, 0);
         const version = server.version.replace('PostgreSQL ', '').replace('.', '\\.');
         assert.match(r.stderr.trim(), new RegExp(`^cdc: WAL capture needs PostgreSQL 14 or later .*this server is PostgreSQL ${version}: keep .* on trigger capture, or poll it`));
@@ -130,7 +132,7 @@ for (const server of SERVERS) {
         const [slots] = await db.query(`SELECT count(*)::int AS n FROM pg_replication_slots WHERE database = current_database()`);
         assert.equal(slots.n, 0, 'a refused upgrade created a replication slot');
         const status = JSON.parse((await runCli(['status', '--source', db.url, '--json'])).stdout);
-        assert.equal(status.find((s: any) => s.table === db.qualified(HOT_TABLE))?.mode, 'trigger');
+        assert.equal(status.find((s: any) => s.table === db.qualified('walled'))?.mode, 'trigger');
       });
     } else {
       test('binlog: upgrade from triggers, no gap and no duplicate across the switch, SIGKILL and resume', async () => {
@@ -186,3 +188,25 @@ for (const server of SERVERS) {
     });
   });
 }
+
+describe(`version matrix: ${UNSUPPORTED.version} is refused`, () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await freshDatabase(UNSUPPORTED);
+  });
+  after(async () => db?.drop());
+
+  test('install-triggers: one line naming the version and the minimum, nothing created', async () => {
+    const [row] = await db.query('SELECT version() AS v');
+    assert.ok(String(row.v).startsWith(UNSUPPORTED.version), `expected ${UNSUPPORTED.version}, the server says ${row.v}`);
+    await db.exec('CREATE TABLE t (id int PRIMARY KEY)');
+    const objects = await db.objects();
+    for (const args of [['install-triggers', '--table', 't'], ['status'], ['snapshot', '--table', 't']]) {
+      const r = await runCli([...args, '--source', db.url]);
+      assert.notEqual(r.code, 0, `cdc ${args[0]} succeeded on ${UNSUPPORTED.version}`);
+      assert.match(r.stderr.trim(), /^cdc: PostgreSQL 9\.6\.24 is not supported: cdc needs PostgreSQL 10 or later/);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    assert.deepEqual(await db.objects(), objects, 'a refused command changed the database');
+  });
+});

@@ -22,6 +22,14 @@ export const SERVERS: MatrixServer[] = [
   { name: 'mariadb10.2', dialect: 'mysql', version: '10.2.11-MariaDB', adminUrl: 'mysql://root@127.0.0.1:33102/mysql' },
 ];
 
+/** Below the minimum: cdc must refuse it with one line and write nothing. */
+export const UNSUPPORTED: MatrixServer = {
+  name: 'pg9.6',
+  dialect: 'postgres',
+  version: 'PostgreSQL 9.6.24',
+  adminUrl: 'postgres://postgres@127.0.0.1:54396/postgres',
+};
+
 const SCRIPT = fileURLToPath(new URL('../../scripts/versions.sh', import.meta.url));
 
 /** Starts the server if it is not running (idempotent, fast when it is), then a fresh database on it. */
