@@ -6,6 +6,7 @@ import { connectPool } from './connect';
 import { PostgresDatabase } from './database';
 import type { PgDriver } from './driver';
 import { pgliteDriver } from './pglite-driver';
+import { assertSupportedServer, driverForServer, readServerVersion } from './server-version';
 import { walConfigFromEnv, type WalConfig } from './wal/config';
 
 export type { PgDriver, PgQueryable, PgSession } from './driver';
@@ -25,8 +26,12 @@ export async function openPostgresWith(
   databaseName: string,
   options: { logger?: Logger; url?: string; wal?: WalConfig } = {},
 ): Promise<SourceDatabase> {
-  const { rows } = await driver.query<{ schema: string | null }>('SELECT current_schema() AS schema');
-  return new PostgresDatabase(driver, databaseName, rows[0]?.schema ?? 'public', options.logger, { url: options.url, wal: options.wal });
+  // The same version check and respelling as a URL gets (server-version.ts), for a driver made elsewhere.
+  const version = await readServerVersion(driver);
+  assertSupportedServer(version);
+  const forServer = driverForServer(driver, version);
+  const { rows } = await forServer.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  return new PostgresDatabase(forServer, databaseName, rows[0]?.schema ?? 'public', options.logger, { url: options.url, wal: options.wal });
 }
 
 /**
