@@ -180,10 +180,12 @@ for (const server of SERVERS) {
 
     test('uninstall: triggers and change log removed, the table untouched', async () => {
       const before = await db.query(`SELECT count(*) AS n FROM ${db.q(HOT_TABLE)}`);
-      const r = await runCli(['uninstall-triggers', '--source', db.url, '--table', `${HOT_TABLE},snap`]);
+      // Every table left on triggers (the binlog one has none any more).
+      const tables = [HOT_TABLE, 'snap', ...(server.dialect === 'postgres' ? ['walled'] : [])];
+      const r = await runCli(['uninstall-triggers', '--source', db.url, '--table', tables.join(',')]);
       assert.equal(r.code, 0, r.stderr);
       const objects = await db.objects();
-      assert.deepEqual(objects.filter((o) => o.startsWith('trigger:') && !o.includes('logged')), []);
+      assert.deepEqual(objects.filter((o) => o.startsWith('trigger:')), []);
       assert.deepEqual(await db.query(`SELECT count(*) AS n FROM ${db.q(HOT_TABLE)}`), before);
     });
   });
