@@ -15,15 +15,13 @@ export interface MatrixServer {
   adminUrl: string;
 }
 
-export const SERVERS: MatrixServer[] = [
-  { name: 'pg10', dialect: 'postgres', version: 'PostgreSQL 10.23', adminUrl: 'postgres://postgres@127.0.0.1:54310/postgres' },
-  { name: 'pg11', dialect: 'postgres', version: 'PostgreSQL 11.22', adminUrl: 'postgres://postgres@127.0.0.1:54311/postgres' },
-  { name: 'pg12', dialect: 'postgres', version: 'PostgreSQL 12.22', adminUrl: 'postgres://postgres@127.0.0.1:54312/postgres' },
-  { name: 'mariadb10.2', dialect: 'mysql', version: '10.2.11-MariaDB', adminUrl: 'mysql://root@127.0.0.1:33102/mysql' },
-];
+export const PG10: MatrixServer = { name: 'pg10', dialect: 'postgres', version: 'PostgreSQL 10.23', adminUrl: 'postgres://postgres@127.0.0.1:54310/postgres' };
+export const PG11: MatrixServer = { name: 'pg11', dialect: 'postgres', version: 'PostgreSQL 11.22', adminUrl: 'postgres://postgres@127.0.0.1:54311/postgres' };
+export const PG12: MatrixServer = { name: 'pg12', dialect: 'postgres', version: 'PostgreSQL 12.22', adminUrl: 'postgres://postgres@127.0.0.1:54312/postgres' };
+export const MARIADB_10_2: MatrixServer = { name: 'mariadb10.2', dialect: 'mysql', version: '10.2.11-MariaDB', adminUrl: 'mysql://root@127.0.0.1:33102/mysql' };
 
 /** Below the minimum: cdc must refuse it with one line and write nothing. */
-export const UNSUPPORTED: MatrixServer = {
+export const PG9_6: MatrixServer = {
   name: 'pg9.6',
   dialect: 'postgres',
   version: 'PostgreSQL 9.6.24',

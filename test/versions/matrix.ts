@@ -5,12 +5,13 @@ import { consumeAll, KAFKA_BROKERS, topicOffset, uniqueId, type ConsumedMessage 
 import { runCli, startCli, withCdcRun } from '../helpers/cli';
 import { assertValidEvent } from '../helpers/event-schema';
 import { createHotTables, HOT_TABLE, observed, runWorkload, verify } from '../helpers/workload';
-import { freshDatabase, SERVERS, UNSUPPORTED } from './servers';
+import { freshDatabase, type MatrixServer } from './servers';
 
 /**
- * Every capture mode against every old server of the version matrix (scripts/versions.sh): the
- * real CLI, real Kafka and Redis, a fresh database per server. What each test proves is in its
- * name; docs/versions.md's table is backed by exactly these tests.
+ * Every capture mode against one old server of the version matrix (scripts/versions.sh): the real
+ * CLI, real Kafka and Redis, a fresh database per server. One *.versions.ts file per server, so
+ * each runs in its own process under its own time limit. What each test proves is in its name;
+ * docs/versions.md's table is backed by exactly these tests.
  */
 const STATE = process.env.CDC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,7 +33,7 @@ async function assertTableMatchesEvents(db: TestDatabase, table: string, msgs: C
   for (const key of inTable.keys()) assert.ok(last.has(key), `row ${key} is in the table but no event carried it`);
 }
 
-for (const server of SERVERS) {
+export function describeSupportedServer(server: MatrixServer): void {
   describe(`version matrix: ${server.version}`, () => {
     let db: TestDatabase;
     const args = (sid: string, extra: string[] = []) => ['run', '--source', db.url, '--kafka', KAFKA_BROKERS.join(','), '--source-id', sid, ...extra];
@@ -191,24 +192,27 @@ for (const server of SERVERS) {
   });
 }
 
-describe(`version matrix: ${UNSUPPORTED.version} is refused`, () => {
+/** A server below cdc's minimum: refused with one line, nothing written. */
+export function describeUnsupportedServer(server: MatrixServer): void {
+describe(`version matrix: ${server.version} is refused`, () => {
   let db: TestDatabase;
   before(async () => {
-    db = await freshDatabase(UNSUPPORTED);
+    db = await freshDatabase(server);
   });
   after(async () => db?.drop());
 
   test('install-triggers: one line naming the version and the minimum, nothing created', async () => {
     const [row] = await db.query('SELECT version() AS v');
-    assert.ok(String(row.v).startsWith(UNSUPPORTED.version), `expected ${UNSUPPORTED.version}, the server says ${row.v}`);
+    assert.ok(String(row.v).startsWith(server.version), `expected ${server.version}, the server says ${row.v}`);
     await db.exec('CREATE TABLE t (id int PRIMARY KEY)');
     const objects = await db.objects();
     for (const args of [['install-triggers', '--table', 't'], ['status'], ['snapshot', '--table', 't']]) {
       const r = await runCli([...args, '--source', db.url]);
-      assert.notEqual(r.code, 0, `cdc ${args[0]} succeeded on ${UNSUPPORTED.version}`);
+      assert.notEqual(r.code, 0, `cdc ${args[0]} succeeded on ${server.version}`);
       assert.match(r.stderr.trim(), /^cdc: PostgreSQL 9\.6\.24 is not supported: cdc needs PostgreSQL 10 or later/);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
     assert.deepEqual(await db.objects(), objects, 'a refused command changed the database');
   });
 });
+}
