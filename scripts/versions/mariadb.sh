@@ -58,16 +58,17 @@ ensure_version_mariadb() {
   as_root install -d -o mysql -g mysql -m 755 "$dir/run"
   as_root touch "$dir/server.err"
   as_root chown mysql:mysql "$dir/server.err"
-  export LD_LIBRARY_PATH="$dir/server/libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # The jar ships libaio and jemalloc beside the binaries; the machine may lack them.
+  local libs="$dir/server/libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if [ ! -d "$dir/data/mysql" ]; then
-    (cd "$dir/server" && as_root "$dir/server/scripts/mysql_install_db" --no-defaults --basedir="$dir/server" \
+    (cd "$dir/server" && as_root env LD_LIBRARY_PATH="$libs" "$dir/server/scripts/mysql_install_db" --no-defaults --basedir="$dir/server" \
       --datadir="$dir/data.tmp" --user=mysql --cross-bootstrap >"$dir/install_db.log" 2>&1) \
       || { log_tail "$dir/install_db.log"; die "$name: mysql_install_db failed (see $dir/install_db.log)"; }
     as_root rm -rf "$dir/data"
     as_root mv "$dir/data.tmp" "$dir/data"
   fi
   # shellcheck disable=SC2046 # the options are words without spaces (paths under CDC_VERSIONS_DIR)
-  setsid nohup "$dir/server/bin/mysqld" $(mariadb_options "$dir" "$port") >"$dir/stdout.log" 2>&1 </dev/null &
+  LD_LIBRARY_PATH="$libs" setsid nohup "$dir/server/bin/mysqld" $(mariadb_options "$dir" "$port") >"$dir/stdout.log" 2>&1 </dev/null &
   if ! wait_until 60 my_version_answers "$port"; then
     log_tail "$dir/server.err"
     die "$name: not answering on 127.0.0.1:$port 60s after start (see $dir/server.err)"
