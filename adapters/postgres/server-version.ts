@@ -1,5 +1,5 @@
-import { UserInputError } from '../../src/core/errors';
-import type { PgDriver, PgQueryable, PgSession } from './driver';
+import { UserInputError } from '../../src/core/errors.js';
+import type { PgDriver, PgQueryable, PgSession } from './driver.js';
 
 /**
  * Which PostgreSQL releases cdc runs on, and how it bridges the old ones.

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserInputError } from '../../src/core/errors';
-import { assertSupportedServer, legacySql } from '../../adapters/postgres/server-version';
+import { UserInputError } from '../../src/core/errors.js';
+import { assertSupportedServer, legacySql } from '../../adapters/postgres/server-version.js';
 
 describe('postgres server versions: SQL for 10–12', () => {
   const cases: [string, string, string][] = [
@@ -25,7 +25,7 @@ describe('postgres server versions: SQL for 10–12', () => {
   for (const [name, input, expected] of cases) it(name, () => assert.equal(legacySql(input), expected));
 
   it('respells the real install template so that nothing of 13+ is left', async () => {
-    const { sqlTemplate } = await import('../../adapters/postgres/sql-files');
+    const { sqlTemplate } = await import('../../adapters/postgres/sql-files.js');
     const out = legacySql(sqlTemplate('install-table.sql'));
     assert.doesNotMatch(out, /xid8|pg_current_xact_id|EXECUTE FUNCTION|insert_scale_factor/);
     assert.match(out, /txid +bigint NOT NULL DEFAULT txid_current\(\)/);

@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
-import { assertValidEvent } from '../helpers/event-schema';
-import { createHotTables, HOT_TABLE, observed, runWorkload, verify } from '../helpers/workload';
-import { freshDatabase, type MatrixServer } from './servers';
+import type { TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka.js';
+import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
+import { createHotTables, HOT_TABLE, observed, runWorkload, verify } from '../helpers/workload.js';
+import { freshDatabase, type MatrixServer } from './servers.js';
 
 /**
  * Every capture mode against one old server of the version matrix (scripts/versions.sh): the real

@@ -1,4 +1,4 @@
-import { describeSupportedServer } from './matrix';
-import { PG11 } from './servers';
+import { describeSupportedServer } from './matrix.js';
+import { PG11 } from './servers.js';
 
 describeSupportedServer(PG11);

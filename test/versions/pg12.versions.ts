@@ -1,4 +1,4 @@
-import { describeSupportedServer } from './matrix';
-import { PG12 } from './servers';
+import { describeSupportedServer } from './matrix.js';
+import { PG12 } from './servers.js';
 
 describeSupportedServer(PG12);

@@ -1,4 +1,4 @@
-import { describeUnsupportedServer } from './matrix';
-import { PG9_6 } from './servers';
+import { describeUnsupportedServer } from './matrix.js';
+import { PG9_6 } from './servers.js';
 
 describeUnsupportedServer(PG9_6);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
+import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
 
 /**
  * The old servers scripts/versions.sh starts, on the ports it gives them. The newest of each family
