@@ -2,7 +2,7 @@ import type { Admin, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import type { ChangeEvent } from '../../src/core/change-event';
 import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/logger';
-import { deadLetterRecord, describeRejected, type EncodedMessage, type EventEncoder, type Sink } from '../../src/core/sink';
+import { deadLetterRecord, describeRejected, type EncodedMessage, type EventEncoder, type ExtraRecord, type Sink } from '../../src/core/sink';
 import { createKafkaClient, explainKafkaError } from './client';
 import type { KafkaSinkConfig } from './config';
 import { TopicCatalog } from './topic-catalog';
@@ -88,7 +88,16 @@ export class KafkaSink implements Sink {
       chunk = [];
       chunkBytes = 0;
     };
+    // Records that must follow the previous event's (a transaction's END): sent once it is.
+    let pendingAfter: ExtraRecord[] = [];
+    const sendAfter = async () => {
+      if (pendingAfter.length === 0) return;
+      await flush();
+      await this.sendExtra(pendingAfter);
+      pendingAfter = [];
+    };
     for (const event of events) {
+      await sendAfter();
       const topic = topicName(this.config.topicTemplate, event.source_db, event.table_name);
       const info = await catalog.ensure(topic);
       let message: EncodedMessage;
@@ -101,6 +110,14 @@ export class KafkaSink implements Sink {
         await flush();
         await this.undeliverable(event, topic, { error: 'unencodable', reason: err.message });
         continue;
+      }
+      if (message.extraRecords) {
+        const before = message.extraRecords.filter((r) => r.position === 'before');
+        if (before.length > 0) {
+          await flush();
+          await this.sendExtra(before);
+        }
+        pendingAfter = message.extraRecords.filter((r) => r.position === 'after');
       }
       const size = messageSize(message);
       if (size > info.maxMessageBytes) {
@@ -129,7 +146,16 @@ export class KafkaSink implements Sink {
         chunkBytes += RECORD_OVERHEAD + Buffer.byteLength(message.key ?? '');
       }
     }
+    await sendAfter();
     await flush();
+  }
+
+  /** Records of other topics (Debezium's transaction BEGIN/END), in order, each acknowledged by all replicas. */
+  private async sendExtra(records: ExtraRecord[]): Promise<void> {
+    for (const r of records) {
+      await this.topics!.ensure(r.topic);
+      await this.producer!.send({ topic: r.topic, messages: [{ key: r.key, value: r.value }], acks: -1 });
+    }
   }
 
   /** A change the pipeline could not decode (CapturedChange.failure): the oversize policy applies. */

@@ -1,6 +1,7 @@
 import type { ChangeEvent } from '../core/change-event';
 import { toChangeEvent } from '../core/change-event';
 import { attachTableSpec, type TableSpec } from '../core/table-spec';
+import { attachTransactionMark } from '../core/transaction-mark';
 import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source';
 import type { Logger } from '../core/logger';
 import { describeRejected, type Sink } from '../core/sink';
@@ -147,7 +148,9 @@ export class TablePipeline {
       }
       const out = transform ? transform(event) : event;
       // After the transform: a transform builds new event objects, which would not carry it.
-      if (out) events.push(spec ? attachTableSpec(out, spec) : out);
+      if (!out) continue;
+      if (change.transaction) attachTransactionMark(out, change.transaction);
+      events.push(spec ? attachTableSpec(out, spec) : out);
     }
     return { events, failed, delivered: { firstSequence: first, schemaVersion } };
   }

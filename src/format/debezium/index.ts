@@ -12,6 +12,8 @@ import { mysqlCodec } from './mysql';
 import { postgresCodec } from './postgres';
 import { sourceBlock } from './source-block';
 import { int64 } from './values';
+import { transactionBlock, transactionRecords } from './transaction';
+import { transactionMarkOf } from '../../core/transaction-mark';
 
 export { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options';
 
@@ -59,11 +61,13 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
       keyText = key === null ? null : writeJson(key);
       valueText = writeJson(payload);
     }
+    const mark = o['provide.transaction.metadata'] ? transactionMarkOf(event) : undefined;
     return {
       key: keyText,
       value: Buffer.from(valueText),
       headers: eventHeaders(event),
       followedByTombstone: o['tombstones.on.delete'] && event.operation === 'DELETE' && keyText !== null,
+      ...(mark ? { extraRecords: transactionRecords(mark, o['topic.prefix'] ?? event.source_db, schemas) } : {}),
     };
   };
 }
@@ -81,7 +85,7 @@ function envelope(event: ChangeEvent, o: DebeziumOptions, spec: TableSpec | unde
     before: event.before_data ? encodeRow(event.before_data, codecs, schemas) : null,
     after: event.after_data ? encodeRow(event.after_data, codecs, schemas) : null,
     source: sourceBlock(event, spec, o['topic.prefix'] ?? event.source_db),
-    transaction: null,
+    transaction: transactionOf(event, o),
     op: OP[event.operation],
     ts_ms: Number(nowUs / 1000n),
     ts_us: int64(nowUs),
@@ -152,6 +156,12 @@ function recordName(event: ChangeEvent, spec: TableSpec | undefined, o: Debezium
 
 function dialectOfMode(mode: string): TableSpec['dialect'] {
   return mode === 'binlog' ? 'mysql' : mode === 'oplog' ? 'mongodb' : 'postgres';
+}
+
+/** The `transaction` block: null unless the option is on and the capture mode marked the change. */
+function transactionOf(event: ChangeEvent, o: DebeziumOptions): Record<string, unknown> | null {
+  const mark = o['provide.transaction.metadata'] ? transactionMarkOf(event) : undefined;
+  return mark ? transactionBlock(mark) : null;
 }
 
 function withSchema(schemaText: string, payload: unknown): string {
