@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TransactionMark } from './transaction-mark';
+import type { TypedDocuments } from './typed-documents';
 
 /** A row image: column name → value mapped by the type-fidelity rules (see README "Type fidelity"). */
 export type Row = Record<string, unknown>;
@@ -69,6 +70,8 @@ export interface CapturedChange {
    * native event.
    */
   transaction?: TransactionMark;
+  /** The images with their source types (MongoDB), for the Debezium format; never part of the native event. */
+  documents?: TypedDocuments;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ChangeEvent } from '../core/change-event';
 import { toChangeEvent } from '../core/change-event';
 import { attachTableSpec, type TableSpec } from '../core/table-spec';
 import { attachTransactionMark } from '../core/transaction-mark';
+import { attachTypedDocuments } from '../core/typed-documents';
 import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source';
 import type { Logger } from '../core/logger';
 import { describeRejected, type Sink } from '../core/sink';
@@ -150,6 +151,7 @@ export class TablePipeline {
       // After the transform: a transform builds new event objects, which would not carry it.
       if (!out) continue;
       if (change.transaction) attachTransactionMark(out, change.transaction);
+      if (change.documents) attachTypedDocuments(out, change.documents);
       events.push(spec ? attachTableSpec(out, spec) : out);
     }
     return { events, failed, delivered: { firstSequence: first, schemaVersion } };

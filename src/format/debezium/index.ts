@@ -14,6 +14,8 @@ import { sourceBlock } from './source-block';
 import { int64 } from './values';
 import { transactionBlock, transactionRecords } from './transaction';
 import { transactionMarkOf } from '../../core/transaction-mark';
+import { typedDocumentsOf, type TypedDocuments } from '../../core/typed-documents';
+import { mongoEnvelope, mongoEnvelopeSchema, mongoKey, mongoKeySchema } from './mongodb';
 
 export { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options';
 
@@ -45,6 +47,8 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
   };
   const schemas = o['schemas.enable'];
   return (event: ChangeEvent): EncodedMessage => {
+    const docs = typedDocumentsOf(event);
+    if (docs) return mongoMessage(event, docs, o);
     const spec = tableSpecOf(event);
     const codecs = codecsFor(event, spec);
     const payload = envelope(event, o, spec, codecs, schemas);
@@ -72,9 +76,31 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
   };
 }
 
+/**
+ * A MongoDB change (the oplog adapter keeps its BSON types: TypedDocuments): the MongoDB
+ * connector's envelope and key, whose schemas do not depend on the documents.
+ */
+function mongoMessage(event: ChangeEvent, docs: TypedDocuments, o: DebeziumOptions): EncodedMessage {
+  const name = recordName(event, undefined, o);
+  const payload = mongoEnvelope(event, docs, o['topic.prefix'] ?? event.source_db, transactionOf(event, o));
+  const key = mongoKey(docs);
+  const schemas = o['schemas.enable'];
+  const keyText = schemas ? withSchema(writeJson(mongoKeySchema(name)), key) : writeJson(key);
+  const mark = o['provide.transaction.metadata'] ? transactionMarkOf(event) : undefined;
+  return {
+    key: keyText,
+    value: Buffer.from(schemas ? withSchema(writeJson(mongoEnvelopeSchema(name)), payload) : writeJson(payload)),
+    headers: eventHeaders(event),
+    followedByTombstone: o['tombstones.on.delete'] && event.operation === 'DELETE',
+    ...(mark ? { extraRecords: transactionRecords(mark, o['topic.prefix'] ?? event.source_db, schemas) } : {}),
+  };
+}
+
 /** The envelope as a plain object (what JsonConverter writes with schemas.enable=false), for callers and tests. */
 export function toDebeziumEnvelope(event: ChangeEvent, options: Partial<DebeziumOptions> = {}): Record<string, unknown> {
   const o: DebeziumOptions = { ...DEBEZIUM_DEFAULTS, ...options };
+  const docs = typedDocumentsOf(event);
+  if (docs) return mongoEnvelope(event, docs, o['topic.prefix'] ?? event.source_db, transactionOf(event, o));
   const spec = tableSpecOf(event);
   return envelope(event, o, spec, spec ? buildCodecs(spec, o, recordName(event, spec, o)) : null, false);
 }
