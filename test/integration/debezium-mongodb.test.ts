@@ -41,7 +41,7 @@ describe('--format debezium: MongoDB documents through the oplog', () => {
       await coll.updateOne({ _id: 1004 }, { $set: { i64: Long.fromNumber(43) }, $unset: { text: '' } });
       await coll.deleteOne({ _id: 1004 });
       await coll.insertOne({ _id: oid, s: 'by ObjectId' });
-      const msgs = await consumeAll([topic], { until: (x) => x.length >= 5, timeoutMs: 30_000 });
+      const msgs = await consumeAll([topic], { until: (x) => x.length >= 5, timeoutMs: 90_000 });
       assert.deepEqual(msgs.map((x) => x.key), ['{"id":"1004"}', '{"id":"1004"}', '{"id":"1004"}', '{"id":"1004"}', '{"id":"{\\"$oid\\": \\"65f1a2b3c4d5e6f708192a3b\\"}"}']);
       const [insert, update, del, tombstone, byOid] = msgs.map((x) => x.value);
       assert.equal(
