@@ -1,14 +1,14 @@
 import { Command, CommanderError } from 'commander';
-import { CdcError, isPrivilegeError } from '../core/errors';
-import { redactSecrets } from '../logging';
-import { registerInstallTriggers, registerUninstallTriggers } from './commands/triggers';
-import { registerRun } from './commands/run';
-import { registerStatus } from './commands/status';
-import { registerUpgrade } from './commands/upgrade';
-import { registerPoll } from './commands/poll';
-import { registerReplay } from './commands/replay';
-import { registerSchema } from './commands/schema';
-import { registerSnapshot } from './commands/snapshot';
+import { CdcError, isPrivilegeError } from '../core/errors.js';
+import { redactSecrets } from '../logging.js';
+import { registerInstallTriggers, registerUninstallTriggers } from './commands/triggers.js';
+import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
+import { registerUpgrade } from './commands/upgrade.js';
+import { registerPoll } from './commands/poll.js';
+import { registerReplay } from './commands/replay.js';
+import { registerSchema } from './commands/schema.js';
+import { registerSnapshot } from './commands/snapshot.js';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure

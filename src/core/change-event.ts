@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { TransactionMark } from './transaction-mark';
-import type { TypedDocuments } from './typed-documents';
+import type { TransactionMark } from './transaction-mark.js';
+import type { TypedDocuments } from './typed-documents.js';
 
 /** A row image: column name → value mapped by the type-fidelity rules (see README "Type fidelity"). */
 export type Row = Record<string, unknown>;

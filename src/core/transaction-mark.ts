@@ -1,4 +1,4 @@
-import type { ChangeEvent, Operation } from './change-event';
+import type { ChangeEvent, Operation } from './change-event.js';
 
 /**
  * Where a change sits in its source transaction, for Debezium's `provide.transaction.metadata`:

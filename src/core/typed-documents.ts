@@ -1,4 +1,4 @@
-import type { ChangeEvent } from './change-event';
+import type { ChangeEvent } from './change-event.js';
 
 /**
  * A document change with its source types kept, for a format that encodes by type (Debezium's

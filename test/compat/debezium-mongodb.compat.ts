@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { Binary, BSONRegExp, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from 'mongodb';
-import { ensureDebeziumDist, newestJavaHome } from '../../bench/lib/debezium';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { createMongoTestDatabase, MONGO_TEST_SERVER, type MongoTestDatabase } from '../helpers/mongodb';
+import { ensureDebeziumDist, newestJavaHome } from '../../bench/lib/debezium.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { createMongoTestDatabase, MONGO_TEST_SERVER, type MongoTestDatabase } from '../helpers/mongodb.js';
 
 const HARNESS = fileURLToPath(new URL('./mongodb-json/PrintAsDebezium.java', import.meta.url));
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { DEBEZIUM_VERSION } from '../../bench/lib/debezium';
-import { runCli, withCdcRun } from '../helpers/cli';
-import type { TestDatabase as MysqlDatabase } from '../helpers/dialects';
-import { KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import type { TestDatabase } from '../helpers/postgres';
-import { dropSlotsOf, waitForMode } from '../helpers/postgres-wal';
-import { compareRecords, parseExact, type Difference } from './compare';
-import { captureMariadbWithDebezium, captureWithDebezium, readRawTopic, type RawRecord } from './debezium-server';
-import { goldenDatabase, sql } from './golden';
-import { applyMariadbChanges, goldenMariadb } from './golden-mariadb';
+import { DEBEZIUM_VERSION } from '../../bench/lib/debezium.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import type { TestDatabase as MysqlDatabase } from '../helpers/dialects.js';
+import { KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { dropSlotsOf, waitForMode } from '../helpers/postgres-wal.js';
+import { compareRecords, parseExact, type Difference } from './compare.js';
+import { captureMariadbWithDebezium, captureWithDebezium, readRawTopic, type RawRecord } from './debezium-server.js';
+import { goldenDatabase, sql } from './golden.js';
+import { applyMariadbChanges, goldenMariadb } from './golden-mariadb.js';
 
 /**
  * Debezium's `provide.transaction.metadata` against Debezium Server itself: the `transaction`

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
-import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { runCli, withCdcRun } from '../helpers/cli';
+import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
 
 /**
  * `--format debezium` on MongoDB, through the real change stream of mongo-java-server, cdc run and

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Binary, BSON, BSONRegExp, BSONSymbol, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from 'mongodb';
-import { toChangeEvent, type CapturedChange } from '../../src/core/change-event';
-import { attachTypedDocuments, type TypedDocuments } from '../../src/core/typed-documents';
-import { debeziumEncoder } from '../../src/format/debezium';
-import { javaString, relaxedJson, strictJson } from '../../src/format/debezium/extended-json';
+import { toChangeEvent, type CapturedChange } from '../../src/core/change-event.js';
+import { attachTypedDocuments, type TypedDocuments } from '../../src/core/typed-documents.js';
+import { debeziumEncoder } from '../../src/format/debezium/index.js';
+import { javaString, relaxedJson, strictJson } from '../../src/format/debezium/extended-json.js';
 
 /**
  * Debezium's MongoDB document text, per BSON type. Expected strings were printed by the Java

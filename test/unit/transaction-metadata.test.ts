@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StreamAssembler, type StreamItem } from '../../adapters/postgres/wal/assembler';
-import type { ColumnTracker } from '../../adapters/postgres/wal/columns';
-import { transactionMarks } from '../../adapters/mysql/binlog/transaction-marks';
-import type { RawChange } from '../../adapters/mysql/binlog/transactions';
-import { toChangeEvent, type CapturedChange } from '../../src/core/change-event';
-import { attachTransactionMark, type TransactionMark } from '../../src/core/transaction-mark';
-import { debeziumEncoder, toDebeziumEnvelope } from '../../src/format/debezium';
+import { StreamAssembler, type StreamItem } from '../../adapters/postgres/wal/assembler.js';
+import type { ColumnTracker } from '../../adapters/postgres/wal/columns.js';
+import { transactionMarks } from '../../adapters/mysql/binlog/transaction-marks.js';
+import type { RawChange } from '../../adapters/mysql/binlog/transactions.js';
+import { toChangeEvent, type CapturedChange } from '../../src/core/change-event.js';
+import { attachTransactionMark, type TransactionMark } from '../../src/core/transaction-mark.js';
+import { debeziumEncoder, toDebeziumEnvelope } from '../../src/format/debezium/index.js';
 
 describe('transaction metadata: WAL marks', () => {
   const columns = { types: new Map([['id', { kind: 'int' as const }]]), version: 1, reload: async () => undefined } as unknown as ColumnTracker;

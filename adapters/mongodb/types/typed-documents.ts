@@ -1,5 +1,5 @@
 import { BSON, type Document } from 'mongodb';
-import type { TypedDocuments } from '../../../src/core/typed-documents';
+import type { TypedDocuments } from '../../../src/core/typed-documents.js';
 
 /**
  * BSON values as canonical Extended JSON v2: the driver's own serialiser (`relaxed: false`), which

@@ -1,6 +1,6 @@
-import type { TransactionMark } from '../../../src/core/transaction-mark';
-import { formatCoord } from './position';
-import type { BinlogTransaction, RawChange } from './transactions';
+import type { TransactionMark } from '../../../src/core/transaction-mark.js';
+import { formatCoord } from './position.js';
+import type { BinlogTransaction, RawChange } from './transactions.js';
 
 /**
  * Debezium's transaction metadata for one committed binlog transaction: the stream sees it whole,

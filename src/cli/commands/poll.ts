@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
-import { COLUMN_KINDS, parseDuration, POLL_DEFAULTS, type PollColumnKind } from '../../../adapters/poll/config';
-import type { PollCatalog } from '../../../adapters/poll';
-import type { TableStatus } from '../../core/change-source';
-import { UserInputError } from '../../core/errors';
-import { createLogger } from '../../logging';
-import { qualifiedName } from '../../core/table-ref';
-import { RedisState } from '../../state/redis-state';
-import { withPasswordFile } from '../../config/url-password';
-import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
+import { COLUMN_KINDS, parseDuration, POLL_DEFAULTS, type PollColumnKind } from '../../../adapters/poll/config.js';
+import type { PollCatalog } from '../../../adapters/poll/index.js';
+import type { TableStatus } from '../../core/change-source.js';
+import { UserInputError } from '../../core/errors.js';
+import { createLogger } from '../../logging.js';
+import { qualifiedName } from '../../core/table-ref.js';
+import { RedisState } from '../../state/redis-state.js';
+import { withPasswordFile } from '../../config/url-password.js';
+import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 
 export const stateOption = () =>
   new Option('--state <url>', 'state store for polled tables: redis://host:port/db').env('CDC_STATE_URL');
@@ -38,7 +38,7 @@ async function withCatalog<T>(flags: { source?: string; sourcePasswordFile?: str
   const source = requireSource(flags.source, flags.sourcePasswordFile);
   const state = await RedisState.connect(requireState(flags.state, flags.statePasswordFile), { service: false });
   try {
-    const { PollCatalog } = await import('../../../adapters/poll');
+    const { PollCatalog } = await import('../../../adapters/poll/index.js');
     const catalog = await PollCatalog.open(source, state);
     try {
       return await fn(catalog);

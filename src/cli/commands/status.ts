@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import type { TableStatus } from '../../core/change-source';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { describeSnapshot } from '../../snapshot/status';
-import { requireSource, sourceOption, sourcePasswordFileOption } from '../options';
-import { pollStatuses, stateOption, statePasswordFileOption } from './poll';
+import type { TableStatus } from '../../core/change-source.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { describeSnapshot } from '../../snapshot/status.js';
+import { requireSource, sourceOption, sourcePasswordFileOption } from '../options.js';
+import { pollStatuses, stateOption, statePasswordFileOption } from './poll.js';
 
 export function registerStatus(program: Command): void {
   program

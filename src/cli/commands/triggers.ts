@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
-import { UserInputError } from '../../core/errors';
-import type { SourceDatabase } from '../../core/source-database';
-import { qualifiedName, type TableRef } from '../../core/table-ref';
-import { formatRetention, parseRetention } from '../../history/retention';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
+import { UserInputError } from '../../core/errors.js';
+import type { SourceDatabase } from '../../core/source-database.js';
+import { qualifiedName, type TableRef } from '../../core/table-ref.js';
+import { formatRetention, parseRetention } from '../../history/retention.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 
 export function registerInstallTriggers(program: Command): void {
   program

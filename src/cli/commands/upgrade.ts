@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import type { CaptureMode } from '../../core/change-event';
-import { UserInputError } from '../../core/errors';
-import { qualifiedName } from '../../core/table-ref';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
+import type { CaptureMode } from '../../core/change-event.js';
+import { UserInputError } from '../../core/errors.js';
+import { qualifiedName } from '../../core/table-ref.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 
 const TARGETS = ['trigger', 'wal', 'binlog'] as const;
 

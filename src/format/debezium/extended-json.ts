@@ -1,4 +1,4 @@
-import { javaDouble } from './values';
+import { javaDouble } from './values.js';
 
 /**
  * Canonical Extended JSON v2 (what the MongoDB adapter keeps of each document: every BSON type,

@@ -1,10 +1,10 @@
-import type { ChangeEvent } from '../../core/change-event';
-import type { TypedDocuments } from '../../core/typed-documents';
-import type { ConnectSchema } from './connect-schema';
-import { envelopeSchema } from './envelope-schema';
-import { relaxedJson, strictJson } from './extended-json';
-import { sourceBlock } from './source-block';
-import { int64 } from './values';
+import type { ChangeEvent } from '../../core/change-event.js';
+import type { TypedDocuments } from '../../core/typed-documents.js';
+import type { ConnectSchema } from './connect-schema.js';
+import { envelopeSchema } from './envelope-schema.js';
+import { relaxedJson, strictJson } from './extended-json.js';
+import { sourceBlock } from './source-block.js';
+import { int64 } from './values.js';
 
 const OP: Partial<Record<ChangeEvent['operation'], string>> = { INSERT: 'c', UPDATE: 'u', DELETE: 'd', SNAPSHOT: 'r', TRUNCATE: 't' };
 

@@ -1,7 +1,7 @@
-import type { ExtraRecord } from '../../core/sink';
-import type { TransactionMark } from '../../core/transaction-mark';
-import type { ConnectSchema } from './connect-schema';
-import { writeJson } from './json-writer';
+import type { ExtraRecord } from '../../core/sink.js';
+import type { TransactionMark } from '../../core/transaction-mark.js';
+import type { ConnectSchema } from './connect-schema.js';
+import { writeJson } from './json-writer.js';
 
 /**
  * Debezium's `provide.transaction.metadata` (docs/debezium-format.md, "Transaction metadata"):
