@@ -1,10 +1,10 @@
 import { Admin, ConfigResourceTypes, Producer, compatibilityPartitioner, type MessageToProduce } from '@platformatic/kafka';
-import type { ChangeEvent } from '../../src/core/change-event';
-import { FatalCaptureError, TransientError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import type { EncodedMessage, EventEncoder, Sink } from '../../src/core/sink';
-import type { KafkaSinkConfig } from '../kafka/config';
-import { topicName } from '../kafka/topic-name';
+import type { ChangeEvent } from '../../src/core/change-event.js';
+import { FatalCaptureError, TransientError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { EncodedMessage, EventEncoder, Sink } from '../../src/core/sink.js';
+import type { KafkaSinkConfig } from '../kafka/config.js';
+import { topicName } from '../kafka/topic-name.js';
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 

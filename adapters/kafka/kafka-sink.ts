@@ -1,12 +1,12 @@
 import type { Admin, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
-import type { ChangeEvent } from '../../src/core/change-event';
-import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import { deadLetterRecord, describeRejected, type EncodedMessage, type EventEncoder, type Sink } from '../../src/core/sink';
-import { createKafkaClient, explainKafkaError } from './client';
-import type { KafkaSinkConfig } from './config';
-import { TopicCatalog } from './topic-catalog';
-import { topicName } from './topic-name';
+import type { ChangeEvent } from '../../src/core/change-event.js';
+import { FatalCaptureError, ValueLimitError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import { deadLetterRecord, describeRejected, type EncodedMessage, type EventEncoder, type Sink } from '../../src/core/sink.js';
+import { createKafkaClient, explainKafkaError } from './client.js';
+import type { KafkaSinkConfig } from './config.js';
+import { TopicCatalog } from './topic-catalog.js';
+import { topicName } from './topic-name.js';
 
 /** Bytes a record costs beyond key, value and headers (record and batch framing), with margin. */
 const RECORD_OVERHEAD = 128;

@@ -1,6 +1,6 @@
-import { TransientError } from '../../src/core/errors';
-import type { MysqlDriver, MysqlSession } from './driver';
-import { cdcObjectNames, migrationLockName, quoteIdent } from './identifiers';
+import { TransientError } from '../../src/core/errors.js';
+import type { MysqlDriver, MysqlSession } from './driver.js';
+import { cdcObjectNames, migrationLockName, quoteIdent } from './identifiers.js';
 
 /** cdc's state tables (migrations/mysql): moved as they are from a database captured before. */
 const STATE_TABLES = [

@@ -1,4 +1,4 @@
-import type { CaptureMode } from './change-event';
+import type { CaptureMode } from './change-event.js';
 
 /** The durable state of one captured table, as stored next to the data it describes. */
 export interface Checkpoint {

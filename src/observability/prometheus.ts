@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PipelineMetrics } from '../pipeline/metrics';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
 
 /** Prometheus metrics for the pipeline, served on `/metrics` when `--metrics-port` is set. */
 export class PrometheusMetrics implements PipelineMetrics {

@@ -1,18 +1,18 @@
-import { KafkaSink } from '../../adapters/kafka/kafka-sink';
-import { KAFKA_DEFAULTS } from '../../adapters/kafka/config';
-import { topicName } from '../../adapters/kafka/topic-name';
-import { toChangeEvent, type ChangeEvent } from '../core/change-event';
-import { attachTableSpec } from '../core/table-spec';
-import { UserInputError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import { parseTableRef, qualifiedName } from '../core/table-ref';
-import { encoderFor } from '../format';
-import { retainedFrom, formatRetention } from '../history/retention';
-import { redactUrl } from '../logging';
-import { retryUntil } from '../pipeline/with-deadline';
-import { openSourceDatabase } from '../sources/open-source-database';
-import type { HistoryReplayRequest } from './history-options';
-import { formatInstant, inWindow, parseInstant } from './window';
+import { KafkaSink } from '../../adapters/kafka/kafka-sink.js';
+import { KAFKA_DEFAULTS } from '../../adapters/kafka/config.js';
+import { topicName } from '../../adapters/kafka/topic-name.js';
+import { toChangeEvent, type ChangeEvent } from '../core/change-event.js';
+import { attachTableSpec } from '../core/table-spec.js';
+import { UserInputError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { parseTableRef, qualifiedName } from '../core/table-ref.js';
+import { encoderFor } from '../format/index.js';
+import { retainedFrom, formatRetention } from '../history/retention.js';
+import { redactUrl } from '../logging.js';
+import { retryUntil } from '../pipeline/with-deadline.js';
+import { openSourceDatabase } from '../sources/open-source-database.js';
+import type { HistoryReplayRequest } from './history-options.js';
+import { formatInstant, inWindow, parseInstant } from './window.js';
 
 export interface HistoryReplayResult {
   table: string;

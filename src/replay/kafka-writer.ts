@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
-import { FatalCaptureError } from '../core/errors';
+import { FatalCaptureError } from '../core/errors.js';
 
 /** Header naming where a replayed message came from: `<topic>/<partition>/<offset>`. */
 export const REPLAYED_FROM_HEADER = 'cdc.replayed_from';

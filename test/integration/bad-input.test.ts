@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { runCli, withCdcRun, type CliResult } from '../helpers/cli';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { runCli, withCdcRun, type CliResult } from '../helpers/cli.js';
 
 /** One clear line on stderr, a non-zero exit, and (checked by callers) nothing changed. */
 function assertOneLineError(r: CliResult, pattern: RegExp): void {

@@ -2,11 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { ObjectId } from 'mongodb';
-import { openMongo } from '../../adapters/mongodb';
-import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb';
-import { consumeAll, KAFKA_BROKERS, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { assertValidEvent } from '../helpers/event-schema';
+import { openMongo } from '../../adapters/mongodb/index.js';
+import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId, type ConsumedMessage } from '../helpers/kafka.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
 
 /**
  * MongoDB change-stream capture end to end, through the real CLI, mongo-java-server and Kafka:

@@ -1,5 +1,5 @@
-import type { MysqlDriver, MysqlSession } from '../driver';
-import { TableBusyError } from '../errors';
+import type { MysqlDriver, MysqlSession } from '../driver.js';
+import { TableBusyError } from '../errors.js';
 
 /**
  * GET_LOCK('cdc_drain_<sha1(db.table)>') held on a connection of its own for as long as a binlog

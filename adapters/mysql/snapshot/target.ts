@@ -1,13 +1,13 @@
-import { UserInputError } from '../../../src/core/errors';
-import type { SnapshotProgress, SnapshotTarget } from '../../../src/core/snapshot';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import type { MysqlDriver, MysqlQueryable } from '../driver';
-import { cdcObjectNames, quoteIdent, quoteTable } from '../identifiers';
-import { describeTable, type ColumnInfo } from '../introspect';
-import { getCaptured, type CapturedTable } from '../state-store';
-import { getSwitch } from '../upgrade/switch-store';
-import { chunkBoundary, emitChunk, type ChunkDestination } from './chunk';
-import { advanceProgress, loadProgress, startProgress } from './progress-store';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { SnapshotProgress, SnapshotTarget } from '../../../src/core/snapshot.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import type { MysqlDriver, MysqlQueryable } from '../driver.js';
+import { cdcObjectNames, quoteIdent, quoteTable } from '../identifiers.js';
+import { describeTable, type ColumnInfo } from '../introspect.js';
+import { getCaptured, type CapturedTable } from '../state-store.js';
+import { getSwitch } from '../upgrade/switch-store.js';
+import { chunkBoundary, emitChunk, type ChunkDestination } from './chunk.js';
+import { advanceProgress, loadProgress, startProgress } from './progress-store.js';
 
 /**
  * One MySQL/MariaDB table's snapshot (docs/snapshots.md). Chunks go where the table's changes go

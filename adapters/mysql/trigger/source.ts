@@ -1,20 +1,20 @@
-import type { CapturedChange, CaptureMode } from '../../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
-import { UserInputError } from '../../../src/core/errors';
-import type { Logger } from '../../../src/core/logger';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import type { MysqlDriver, MysqlSession } from '../driver';
-import { TableBusyError } from '../errors';
-import { cdcObjectNames, quoteIdent } from '../identifiers';
-import { getCaptured, saveCheckpoint, type CapturedTable } from '../state-store';
-import { HistoryKeeper } from '../../../src/history/keeper';
-import { deleteRanges, keepRanges, remainingRanges } from './ack-query';
-import { numberRanges } from './history-sequence';
-import { mysqlHistoryStore } from './history-store';
-import { LongTransactionAlarm } from './long-transactions';
-import { TriggerWatch } from '../../../src/core/trigger-watch';
-import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position';
-import { readLogPage, toCapturedChange } from './read-query';
+import type { CapturedChange, CaptureMode } from '../../../src/core/change-event.js';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import type { MysqlDriver, MysqlSession } from '../driver.js';
+import { TableBusyError } from '../errors.js';
+import { cdcObjectNames, quoteIdent } from '../identifiers.js';
+import { getCaptured, saveCheckpoint, type CapturedTable } from '../state-store.js';
+import { HistoryKeeper } from '../../../src/history/keeper.js';
+import { deleteRanges, keepRanges, remainingRanges } from './ack-query.js';
+import { numberRanges } from './history-sequence.js';
+import { mysqlHistoryStore } from './history-store.js';
+import { LongTransactionAlarm } from './long-transactions.js';
+import { TriggerWatch } from '../../../src/core/trigger-watch.js';
+import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position.js';
+import { readLogPage, toCapturedChange } from './read-query.js';
 
 /**
  * Opens the round's consistent-snapshot transaction on the session itself and returns the

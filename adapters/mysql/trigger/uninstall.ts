@@ -1,9 +1,9 @@
-import { UserInputError } from '../../../src/core/errors';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import { ddlError } from '../errors';
-import { cdcObjectNames, quoteIdent } from '../identifiers';
-import { forgetCaptured, getCaptured } from '../state-store';
-import { tableExists, type InstallContext } from './install';
+import { UserInputError } from '../../../src/core/errors.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import { ddlError } from '../errors.js';
+import { cdcObjectNames, quoteIdent } from '../identifiers.js';
+import { forgetCaptured, getCaptured } from '../state-store.js';
+import { tableExists, type InstallContext } from './install.js';
 
 /**
  * Removes capture from one table: triggers first (capture stops), then the change log, then the

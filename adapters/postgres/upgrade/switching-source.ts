@@ -1,18 +1,18 @@
-import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
-import type { CaptureMode } from '../../../src/core/change-event';
-import { UserInputError } from '../../../src/core/errors';
-import type { Logger } from '../../../src/core/logger';
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
-import type { PgDriver } from '../driver';
-import type { SourceLocks } from '../locks';
-import { getCaptured, type CapturedTableRow } from '../state-store';
-import { TriggerSource } from '../trigger/source';
-import { dropWalObjects } from '../wal/cleanup';
-import type { WalConfig } from '../wal/config';
-import { WalSource } from '../wal/source';
-import { commitToTrigger, commitToWal, takeFinalSnapshot } from './commit';
-import { forgetWalObjects, parseSwitchRequest } from './state';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source.js';
+import type { CaptureMode } from '../../../src/core/change-event.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
+import type { PgDriver } from '../driver.js';
+import type { SourceLocks } from '../locks.js';
+import { getCaptured, type CapturedTableRow } from '../state-store.js';
+import { TriggerSource } from '../trigger/source.js';
+import { dropWalObjects } from '../wal/cleanup.js';
+import type { WalConfig } from '../wal/config.js';
+import { WalSource } from '../wal/source.js';
+import { commitToTrigger, commitToWal, takeFinalSnapshot } from './commit.js';
+import { forgetWalObjects, parseSwitchRequest } from './state.js';
 
 /** How often a trigger-mode table looks for a `cdc upgrade --to wal` request. */
 const REQUEST_POLL_MS = 500;

@@ -1,22 +1,21 @@
 import { Command, Option } from 'commander';
-import { LOG_LEVELS } from '../../config/schema';
-import { FORMATS } from '../../format';
-import { readConfigFile, validateConfig } from '../../config/load';
-import { runSettings } from '../../replay/history-config';
-import { resolveHistoryReplayRequest } from '../../replay/history-options';
-import { replayFromHistory } from '../../replay/history-replay';
-import { createLogger } from '../../logging';
-import { resolveReplayRequest, type ReplayFlags } from '../../replay/options';
-import { replay } from '../../replay/replay';
-import { formatInstant } from '../../replay/window';
-import { UserInputError } from '../../core/errors';
-import { parseIntFlag } from '../options';
-import { addKafkaSecurityOptions, kafkaSecurityFromFlags, type KafkaSecurityFlags } from '../kafka-options';
+import { LOG_LEVELS } from '../../config/schema.js';
+import { FORMATS } from '../../format/index.js';
+import { readConfigFile, validateConfig } from '../../config/load.js';
+import { runSettings } from '../../replay/history-config.js';
+import { resolveHistoryReplayRequest } from '../../replay/history-options.js';
+import { replayFromHistory } from '../../replay/history-replay.js';
+import { createLogger } from '../../logging.js';
+import { resolveReplayRequest, type ReplayFlags } from '../../replay/options.js';
+import { replay } from '../../replay/replay.js';
+import { formatInstant } from '../../replay/window.js';
+import { UserInputError } from '../../core/errors.js';
+import { parseIntFlag } from '../options.js';
+import { addKafkaSecurityOptions, kafkaSecurityFromFlags, type KafkaSecurityFlags } from '../kafka-options.js';
 
 export function registerReplay(program: Command): void {
   const cmd = program
     .command('replay')
-    .description('re-emit the changes of a time window [from, to) of a table into another topic, from Kafka itself or (--from-history) from the change history the database keeps')
     .addOption(new Option('--kafka <brokers>', 'Kafka bootstrap brokers host:port,…').env('CDC_KAFKA_BROKERS'))
     .addOption(new Option('--source-id <id>', 'source id the topic was written under (with --table)').env('CDC_SOURCE_ID'))
     .addOption(new Option('--table <table>', 'table as named in the events, e.g. public.users (with --source-id)'))

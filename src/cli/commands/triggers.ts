@@ -1,15 +1,14 @@
 import { Command, Option } from 'commander';
-import { UserInputError } from '../../core/errors';
-import type { SourceDatabase } from '../../core/source-database';
-import { qualifiedName, type TableRef } from '../../core/table-ref';
-import { formatRetention, parseRetention } from '../../history/retention';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
+import { UserInputError } from '../../core/errors.js';
+import type { SourceDatabase } from '../../core/source-database.js';
+import { qualifiedName, type TableRef } from '../../core/table-ref.js';
+import { formatRetention, parseRetention } from '../../history/retention.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 
 export function registerInstallTriggers(program: Command): void {
   program
     .command('install-triggers')
-    .description('install the change log and INSERT/UPDATE/DELETE (and TRUNCATE on PostgreSQL) triggers; idempotent')
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
@@ -48,7 +47,6 @@ export function registerInstallTriggers(program: Command): void {
 export function registerUninstallTriggers(program: Command): void {
   program
     .command('uninstall-triggers')
-    .description("remove a table's triggers and change log (its data is untouched)")
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
