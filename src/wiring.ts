@@ -27,7 +27,7 @@ import { redactUrl } from './logging.js';
 import { compileTransform } from './transform/index.js';
 import type { ChangeSource } from './core/change-source.js';
 import type { TableSpec } from './core/table-spec.js';
-import type { SequenceStore } from './core/checkpoint-store.js';
+import type { SequenceStore } from './core/sequence-store.js';
 import { RedisState } from './state/redis-state.js';
 import { planPolling } from '../adapters/poll/plan.js';
 import type { PollCatalog } from '../adapters/poll/index.js';

@@ -1,5 +1,5 @@
 import type { ChangeSource, TableStatus } from '../../src/core/change-source.js';
-import type { SequenceStore } from '../../src/core/checkpoint-store.js';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
 import { sourceKind } from '../../src/core/database-url.js';
 import { UserInputError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { SequenceStore } from '../core/checkpoint-store.js';
+import type { SequenceStore } from '../core/sequence-store.js';
 import { TransientError, UserInputError } from '../core/errors.js';
 import { redactUrl } from '../logging.js';
 
