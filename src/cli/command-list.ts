@@ -20,6 +20,14 @@ export const COMMANDS: Record<string, CommandEntry> = {
     description: "remove a table's triggers and change log (its data is untouched)",
     load: async () => (await import('./commands/triggers.js')).registerUninstallTriggers,
   },
+  register: {
+    description: 'register MongoDB collections for change-stream capture (nothing is installed on MongoDB); idempotent',
+    load: async () => (await import('./commands/triggers.js')).registerRegister,
+  },
+  unregister: {
+    description: "forget a MongoDB collection's registration and checkpoint (the collection is untouched)",
+    load: async () => (await import('./commands/triggers.js')).registerUnregister,
+  },
   run: {
     description: 'the capture service: drain every captured table into the sink until SIGTERM/SIGINT',
     load: async () => (await import('./commands/run.js')).registerRun,
