@@ -5,7 +5,7 @@ import type { TableStatus } from '../../core/change-source.js';
 import { UserInputError } from '../../core/errors.js';
 import { createLogger } from '../../logging.js';
 import { qualifiedName } from '../../core/table-ref.js';
-import { RedisState } from '../../state/redis-state.js';
+import { RedisState } from '../../../adapters/redis/redis-state.js';
 import { withPasswordFile } from '../../config/url-password.js';
 import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { OVERSIZE_POLICIES } from '../../../adapters/kafka/config.js';
+import { OVERSIZE_POLICIES } from '../../config/kafka-settings.js';
 import { readConfigFile, validateConfig } from '../../config/load.js';
 import { LOG_LEVELS, SINKS } from '../../config/schema.js';
 import { FORMATS } from '../../format/index.js';
