@@ -3,9 +3,6 @@ import type { Logger } from '../../src/core/logger.js';
 import { assertKnownMigrations, type Migration } from '../../src/core/migrate.js';
 import { unwrapDriverError } from './driver-error.js';
 
-/** knex's bookkeeping tables, in cdc's schema (PostgreSQL) or state database (MySQL). */
-export const MIGRATIONS_TABLE = 'knex_migrations';
-
 /** What migrations recorded before knex took over: the old table's versions, oldest first. */
 export interface LegacyRecord {
   version: number;
@@ -17,6 +14,8 @@ export interface KnexMigrationTarget {
   client: typeof Knex.Client;
   /** Schema (PostgreSQL) or database (MySQL) of knex's bookkeeping tables. */
   schemaName: string;
+  /** knex's table of applied migrations; its lock table is this name + `_lock`. */
+  tableName: string;
   /**
    * PostgreSQL has transactional DDL: the pending migrations and their records commit together or
    * not at all. MySQL commits DDL implicitly, so there is nothing a transaction could undo.
@@ -45,7 +44,7 @@ export async function migrateWithKnex(target: KnexMigrationTarget, migrations: M
     log: knexLog(target.logger),
   });
   const config: Knex.MigratorConfig = {
-    tableName: MIGRATIONS_TABLE,
+    tableName: target.tableName,
     schemaName: target.schemaName,
     migrationSource: sqlMigrationSource(migrations, target.runScript),
     // Each migration then runs in knex's transaction for the whole batch (knex's default) on
@@ -88,8 +87,8 @@ async function carryOver(db: Knex, config: Knex.MigratorConfig, target: KnexMigr
     batch: 1,
     migration_time: l.appliedAt ?? new Date(),
   }));
-  await db(MIGRATIONS_TABLE).withSchema(target.schemaName).insert(rows);
-  target.logger?.info({ migrations: rows.map((r) => r.name) }, 'carried cdc migration records over to knex_migrations');
+  await db(target.tableName).withSchema(target.schemaName).insert(rows);
+  target.logger?.info({ migrations: rows.map((r) => r.name) }, `carried cdc migration records over to ${target.tableName}`);
   return rows.map((r) => r.name);
 }
 

@@ -7,6 +7,12 @@ import { migrationLockName, quoteIdent } from './identifiers.js';
 import { mysqlKnexClient } from './knex-client.js';
 import { splitStatements } from './sql-files.js';
 
+/**
+ * knex's table of applied migrations (and `_lock`) in the state database, named like every other
+ * table cdc keeps in MySQL (cdc_*), so isCdcObject and the state-table move know them too.
+ */
+export const MIGRATIONS_TABLE = 'cdc_knex_migrations';
+
 /** How long a second process waits for the first one's migrations before giving up. */
 const LOCK_WAIT_SECONDS = 60;
 
@@ -34,6 +40,7 @@ export function mysqlMigrationDriver(driver: MysqlDriver, database: string, stat
             {
               client: mysqlKnexClient(session),
               schemaName: stateDatabase,
+              tableName: MIGRATIONS_TABLE,
               transactional: false,
               // mysql2 runs one statement per query (multipleStatements stays off).
               runScript: async (db, sql) => {

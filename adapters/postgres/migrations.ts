@@ -1,10 +1,13 @@
 import type { Logger } from '../../src/core/logger.js';
 import type { MigrationDriver } from '../../src/core/migrate.js';
-import { MIGRATIONS_TABLE, migrateWithKnex, type LegacyRecord } from '../knex/migrate.js';
+import { migrateWithKnex, type LegacyRecord } from '../knex/migrate.js';
 import type { PgDriver, PgQueryable } from './driver.js';
 import { advisoryKey } from './identifiers.js';
 import { pgKnexClient } from './knex-client.js';
 import { assertTrustedCdcSchema } from './trust.js';
+
+/** knex's table of applied migrations (and `_lock`), in schema cdc. */
+const MIGRATIONS_TABLE = 'knex_migrations';
 
 /**
  * PostgreSQL side of migrating: knex's migrator (adapters/knex/migrate.ts) with its tables in
@@ -37,6 +40,7 @@ export function pgMigrationDriver(driver: PgDriver, logger?: Logger): MigrationD
             {
               client: pgKnexClient(session),
               schemaName: 'cdc',
+              tableName: MIGRATIONS_TABLE,
               transactional: true,
               runScript: async (db, sql) => void (await db.raw(sql)),
               legacyApplied: () => legacyRecords(session),

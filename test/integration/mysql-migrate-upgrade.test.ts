@@ -52,13 +52,13 @@ describe('mysql: migrations of the previous release carried over to knex', () =>
     try {
       await Promise.all([a.migrate(), b.migrate()]);
       const rows = await db.query<{ name: string; batch: number; at: string }>(
-        `SELECT name, batch, CAST(migration_time AS CHAR) AS at FROM ${db.state}.knex_migrations ORDER BY id`,
+        `SELECT name, batch, CAST(migration_time AS CHAR) AS at FROM ${db.state}.cdc_knex_migrations ORDER BY id`,
       );
       assert.deepEqual(rows.map((r) => r.name), migrations.map((m) => m.file));
       // Carried over, not run again (the statements are idempotent, so only the records can tell):
       // a run now would be recorded with the time of this run.
       assert.deepEqual(rows.map((r) => [Number(r.batch), r.at]), migrations.map(() => [1, '2020-01-02 03:04:05']));
-      const [lock] = await db.query<{ is_locked: number }>(`SELECT is_locked FROM ${db.state}.knex_migrations_lock`);
+      const [lock] = await db.query<{ is_locked: number }>(`SELECT is_locked FROM ${db.state}.cdc_knex_migrations_lock`);
       assert.equal(Number(lock!.is_locked), 0);
 
       await db.exec('CREATE TABLE orders (id INT PRIMARY KEY, total DECIMAL(8,2))');
@@ -91,7 +91,7 @@ describe('mysql: migrations of the previous release carried over to knex', () =>
     } finally {
       await first.close();
     }
-    const rows = await db.query<{ name: string; batch: number }>(`SELECT name, batch FROM ${db.state}.knex_migrations ORDER BY id`);
+    const rows = await db.query<{ name: string; batch: number }>(`SELECT name, batch FROM ${db.state}.cdc_knex_migrations ORDER BY id`);
     assert.deepEqual(rows.map((r) => [r.name, Number(r.batch)]), migrations.map((m, i) => [m.file, i < 4 ? 1 : 2]));
     const [made] = await db.query<{ n: number }>(
       `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'cdc_snapshot_rows'`,
@@ -101,15 +101,15 @@ describe('mysql: migrations of the previous release carried over to knex', () =>
 
     // MySQL has no transaction around knex's lock row: a run that died leaves it set. Under cdc's
     // GET_LOCK no other run can hold it, so the next start goes ahead.
-    await db.exec(`DELETE FROM ${db.state}.knex_migrations WHERE name = ?`, [migrations.at(-1)!.file]);
-    await db.exec(`UPDATE ${db.state}.knex_migrations_lock SET is_locked = 1`);
+    await db.exec(`DELETE FROM ${db.state}.cdc_knex_migrations WHERE name = ?`, [migrations.at(-1)!.file]);
+    await db.exec(`UPDATE ${db.state}.cdc_knex_migrations_lock SET is_locked = 1`);
     const second = await openMysql(db.url);
     try {
       await second.migrate();
     } finally {
       await second.close();
     }
-    const after = await db.query<{ name: string }>(`SELECT name FROM ${db.state}.knex_migrations ORDER BY id`);
+    const after = await db.query<{ name: string }>(`SELECT name FROM ${db.state}.cdc_knex_migrations ORDER BY id`);
     assert.deepEqual(after.map((r) => r.name), migrations.map((m) => m.file));
   });
 
@@ -118,15 +118,14 @@ describe('mysql: migrations of the previous release carried over to knex', () =>
     const db = await fresh();
     await migrateAsPreviousRelease(db, migrations);
     await db.exec(`INSERT INTO ${db.state}.cdc_migrations (version, applied_at) VALUES (99, UTC_TIMESTAMP(6))`);
+    const before = await db.objects();
     const cdc = await openMysql(db.url);
     try {
       await assert.rejects(cdc.migrate(), /^Error: the database has cdc migration\(s\) 99 that this version of cdc does not know; upgrade cdc$/);
     } finally {
       await cdc.close();
     }
-    const knexTables = await db.query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE 'knex%'`, [
-      stateDatabaseName(db.name),
-    ]);
-    assert.deepEqual(knexTables, []);
+    assert.deepEqual(await db.objects(), before);
+    assert.ok(!before.some((o) => /knex/.test(o)), before.join(', '));
   });
 });
