@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { openPostgres } from '../../adapters/postgres/index.js';
@@ -93,6 +94,41 @@ describe('postgres: migrations of the previous release carried over to knex', ()
     const rows = (await c.query('SELECT name, batch FROM cdc.knex_migrations ORDER BY id')).rows;
     assert.deepEqual(rows.map((r) => [r.name, r.batch]), migrations.map((m, i) => [m.file, i < 3 ? 1 : 2]));
     assert.equal((await c.query(`SELECT to_regclass('cdc.snapshots') IS NOT NULL AS made`)).rows[0].made, true, 'migration 004 ran');
+  });
+
+  it('a monitoring role reads an upgraded database once the owning role has run this release', async () => {
+    const tdb = await fresh();
+    const c = await tdb.client();
+    await migrateAsPreviousRelease(c, migrations);
+    const monitor = `cdc_mig_monitor_${randomBytes(4).toString('hex')}`;
+    await c.query(`CREATE ROLE ${monitor} LOGIN; GRANT USAGE ON SCHEMA cdc TO ${monitor}`);
+    try {
+      await c.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA cdc GRANT SELECT ON TABLES TO ${monitor}; GRANT SELECT ON ALL TABLES IN SCHEMA cdc TO ${monitor}`);
+      const url = new URL(tdb.url);
+      url.username = monitor;
+      // Before the first run of this release: nothing recorded where knex looks, and no right to create it.
+      const early = await openPostgres(url.toString());
+      try {
+        await assert.rejects(early.migrate(), /permission denied/);
+      } finally {
+        await early.close();
+      }
+      const owner = await openPostgres(tdb.url);
+      try {
+        await owner.migrate();
+      } finally {
+        await owner.close();
+      }
+      const later = await openPostgres(url.toString());
+      try {
+        await later.migrate();
+        assert.deepEqual(await later.status(), []);
+      } finally {
+        await later.close();
+      }
+    } finally {
+      await c.query(`DROP OWNED BY ${monitor}; DROP ROLE ${monitor}`);
+    }
   });
 
   it('stops with one line on a database a newer cdc migrated, before or after knex, and changes nothing', async () => {
