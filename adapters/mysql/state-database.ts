@@ -6,6 +6,10 @@ import { lockedSession, releaseLockedSession } from './named-lock.js';
 /** cdc's state tables (migrations/mysql): moved as they are from a database captured before. */
 const STATE_TABLES = [
   'cdc_migrations',
+  // knex's, from the release that moved migrations onto knex; that release already keeps them in
+  // the state database, so they are here only for a state someone moved back by hand.
+  'cdc_knex_migrations',
+  'cdc_knex_migrations_lock',
   'cdc_captured_tables',
   'cdc_checkpoints',
   'cdc_mode_switches',

@@ -58,8 +58,8 @@ test('cdc object names are readable, distinct and fit 64 characters', () => {
 });
 
 test('isCdcObject recognises only cdc tables', () => {
-  for (const n of ['cdc_log_users_12345678', 'cdc_migrations', 'cdc_checkpoints', 'cdc_captured_tables']) assert.ok(isCdcObject(n), n);
-  for (const n of ['cdc', 'cdc_orders', 'users', 'cdc_migrations_old']) assert.ok(!isCdcObject(n), n);
+  for (const n of ['cdc_log_users_12345678', 'cdc_migrations', 'cdc_knex_migrations', 'cdc_knex_migrations_lock', 'cdc_checkpoints', 'cdc_captured_tables']) assert.ok(isCdcObject(n), n);
+  for (const n of ['cdc', 'cdc_orders', 'users', 'cdc_migrations_old', 'knex_migrations']) assert.ok(!isCdcObject(n), n);
 });
 
 test('compressIds turns emitted ids into runs and never spans a gap', () => {
