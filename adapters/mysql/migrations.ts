@@ -6,6 +6,7 @@ import type { MysqlDriver, MysqlSession } from './driver.js';
 import { migrationLockName, quoteIdent } from './identifiers.js';
 import { mysqlKnexClient } from './knex-client.js';
 import { splitStatements } from './sql-files.js';
+import { lockedSession, releaseLockedSession } from './named-lock.js';
 
 /**
  * knex's table of applied migrations (and `_lock`) in the state database, named like every other
@@ -29,33 +30,30 @@ export function mysqlMigrationDriver(driver: MysqlDriver, database: string, stat
   const lockName = migrationLockName(database);
   return {
     async migrate(migrations) {
-      const session = await driver.dedicated();
+      const session = await lockedSession(
+        driver,
+        lockName,
+        () => new TransientError(`timed out after ${LOCK_WAIT_SECONDS}s waiting for another cdc process to finish migrating database ${database}`),
+        LOCK_WAIT_SECONDS,
+      );
       try {
-        const [row] = await session.rows<{ got: number | string | null }>('SELECT GET_LOCK(?, ?) AS got', [lockName, LOCK_WAIT_SECONDS]);
-        if (Number(row?.got) !== 1) {
-          throw new TransientError(`timed out after ${LOCK_WAIT_SECONDS}s waiting for another cdc process to finish migrating database ${database}`);
-        }
-        try {
-          return await migrateWithKnex(
-            {
-              client: mysqlKnexClient(session),
-              schemaName: stateDatabase,
-              tableName: MIGRATIONS_TABLE,
-              transactional: false,
-              // mysql2 runs one statement per query (multipleStatements stays off).
-              runScript: async (db, sql) => {
-                for (const statement of splitStatements(sql)) await db.raw(statement);
-              },
-              legacyApplied: () => legacyRecords(session, stateDatabase),
-              logger,
+        return await migrateWithKnex(
+          {
+            client: mysqlKnexClient(session),
+            schemaName: stateDatabase,
+            tableName: MIGRATIONS_TABLE,
+            transactional: false,
+            // mysql2 runs one statement per query (multipleStatements stays off).
+            runScript: async (db, sql) => {
+              for (const statement of splitStatements(sql)) await db.raw(statement);
             },
-            migrations,
-          );
-        } finally {
-          if (!session.lost) await session.rows('SELECT RELEASE_LOCK(?) AS released', [lockName]);
-        }
+            legacyApplied: () => legacyRecords(session, stateDatabase),
+            logger,
+          },
+          migrations,
+        );
       } finally {
-        await session.close();
+        await releaseLockedSession(session, lockName);
       }
     },
   };
