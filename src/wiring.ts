@@ -231,3 +231,6 @@ async function resolveTables(
 function option<K extends 'batch_size' | 'schedule' | 'snapshot' | 'snapshot_chunk_size'>(entry: TableEntry | null, key: K): Extract<TableEntry, object>[K] | undefined {
   return entry !== null && typeof entry === 'object' ? entry[key] : undefined;
 }
+
+/** Consumer routes run on Kafka: the CLI (`cdc route`) and `cdc serve` start them through here. */
+export { startConsumerRoute, type KafkaConsumerRoute, type RouteKafkaOptions } from '../adapters/kafka/consumer-route';

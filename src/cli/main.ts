@@ -7,6 +7,7 @@ import { registerStatus } from './commands/status';
 import { registerUpgrade } from './commands/upgrade';
 import { registerPoll } from './commands/poll';
 import { registerReplay } from './commands/replay';
+import { registerRoute } from './commands/route';
 import { registerSchema } from './commands/schema';
 import { registerSnapshot } from './commands/snapshot';
 
@@ -26,6 +27,7 @@ registerStatus(program);
 registerUpgrade(program);
 registerPoll(program);
 registerReplay(program);
+registerRoute(program);
 registerSchema(program);
 registerSnapshot(program);
 
