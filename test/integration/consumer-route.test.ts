@@ -131,17 +131,24 @@ describe('consumer routes', () => {
     const target = `cdc.consumer.${id}`;
     const args = ['route', '--kafka', KAFKA_BROKERS.join(','), '--consumer-id', id, '--source-topic', Object.values(topics).join(','), '--table', 'public.bulk', '--table', 'public.users', '--column', 'payload'];
     const want = expected({ tables: ['public.bulk', 'public.users'], operations: [], columns: ['payload'] });
-    for (let kill = 1; kill <= 2; kill++) {
+    // Kill until one kill has landed inside a transaction (its records are in the log, aborted),
+    // so the abort of a killed router's transaction is exercised, not just a kill between two.
+    let aborted = 0;
+    let kills = 0;
+    for (let kill = 1; kill <= 2 || (aborted === 0 && kill <= 8); kill++) {
       const startOffset = await topicOffset(target);
       const router = startCli(args, SMALL_BATCHES);
       const deadline = Date.now() + 60_000;
-      // Kill once this run has written something but far from everything (target offsets count
-      // transaction markers too, so this is a lower bound of what was routed).
-      while ((await topicOffset(target)) < startOffset + 1500 && Date.now() < deadline) await sleep(20);
+      while ((await topicOffset(target)) < startOffset + 1000 && Date.now() < deadline) await sleep(20);
+      await sleep(Math.floor(Math.random() * 300));
       await router.kill();
-      const routed = await consumeAll([target], { idleMs: 1000 });
-      assert.ok(routed.length < want.length, `kill ${kill} came after everything was routed; the test proves nothing`);
+      kills = kill;
+      const committed = (await consumeAll([target], { idleMs: 1000 })).length;
+      assert.ok(committed < want.length, `kill ${kill} came after everything was routed; the test proves nothing`);
+      aborted = (await countUncommitted(target)) - committed;
     }
+    assert.ok(aborted > 0, 'no kill landed inside a transaction: the test would not prove exactly-once');
+    console.log(`# ${kills} SIGKILLs; ${aborted} records of transactions they left open are in the log, aborted`);
     const router = startCli(args, SMALL_BATCHES);
     let got: ConsumedMessage[];
     try {
@@ -225,3 +232,25 @@ describe('consumer routes', () => {
     }
   });
 });
+
+/** Data records of `topic` read with isolation read_uncommitted (records of open and aborted transactions included). */
+async function countUncommitted(topic: string): Promise<number> {
+  const consumer = testKafka().consumer({ groupId: uniqueId('u'), readUncommitted: true });
+  let count = 0;
+  let last = Date.now();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async () => {
+        count++;
+        last = Date.now();
+      },
+    });
+    const start = Date.now();
+    while ((count === 0 || Date.now() - last < 1500) && Date.now() - start < 30_000) await sleep(100);
+  } finally {
+    await consumer.disconnect();
+  }
+  return count;
+}
