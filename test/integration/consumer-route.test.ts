@@ -5,6 +5,7 @@ import { consumeAll, KAFKA_BROKERS, testKafka, topicOffset, uniqueId, type Consu
 import { createTestDatabase, sleep, testLogger, type TestDatabase } from '../helpers/postgres';
 import { runCli, startCli, withCdcRun } from '../helpers/cli';
 import { startConsumerRoute } from '../../src/wiring';
+import { PrometheusMetrics } from '../../src/observability/prometheus';
 import { NO_KAFKA_SECURITY } from '../../adapters/kafka/config';
 import type { ConsumerOperation, ConsumerRoute } from '../../src/core/consumer-route';
 
@@ -195,13 +196,17 @@ describe('consumer routes', () => {
     });
     const id = uniqueId('m');
     const logger = testLogger();
-    const running = await startConsumerRoute({ consumerId: id, sourceTopics: [bad], targetTopic: `cdc.consumer.${id}`, tables: [], columns: [], operations: [] }, kafka, logger);
+    const metrics = new PrometheusMetrics();
+    const running = await startConsumerRoute({ consumerId: id, sourceTopics: [bad], targetTopic: `cdc.consumer.${id}`, tables: [], columns: [], operations: [] }, kafka, logger, metrics);
     try {
       const got = await consumeAll([`cdc.consumer.${id}`], { until: (m) => m.length >= 1, timeoutMs: 60_000 });
       assert.deepEqual(got.map((m) => m.value.event_id), [good.value.event_id]);
     } finally {
       await running.stop();
     }
+    const text = await metrics.registry.metrics();
+    assert.match(text, new RegExp(`cdc_consumer_skipped_total\\{consumer="${id}"\\} 2\\n`));
+    assert.match(text, new RegExp(`cdc_consumer_routed_total\\{consumer="${id}"\\} 1\\n`));
     assert.equal(logger.warnings.filter((w) => (w as { msg?: string }).msg === 'skipped a record that is not a change event').length, 2, JSON.stringify(logger.warnings));
 
     const dbz = `cdc.${uniqueId('dbz')}.public.t`;
@@ -210,6 +215,9 @@ describe('consumer routes', () => {
     const did = uniqueId('d');
     const refused = await startConsumerRoute({ consumerId: did, sourceTopics: [dbz], targetTopic: `cdc.consumer.${did}`, tables: [], columns: [], operations: [] }, kafka, testLogger());
     await assert.rejects(refused.finished, /Debezium envelopes/);
+    const cli = await runCli(['route', '--kafka', KAFKA_BROKERS.join(','), '--consumer-id', uniqueId('d'), '--source-topic', dbz]);
+    assert.equal(cli.code, 1, cli.stderr);
+    assert.match(cli.stderr, /^cdc: the source topic carries Debezium envelopes .*\(cdc\.dbz\w+\.public\.t\/0\/0\)$/m);
   });
 
   test('bad flags: one line, non-zero exit, nothing started', async () => {
