@@ -168,7 +168,7 @@ class Router implements KafkaConsumerRoute {
     this.consumer.logger().setLogLevel(logLevel.NOTHING);
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (payload.restart && !this.stopping) return;
-      const err = payload.error instanceof FatalCaptureError ? payload.error : new FatalCaptureError(`consumer route ${this.route.consumerId} stopped: ${payload.error.message}`, { cause: payload.error });
+      const err = fatalCause(payload.error) ?? new FatalCaptureError(`consumer route ${this.route.consumerId} stopped: ${payload.error.message}`, { cause: payload.error });
       this.log.error({ err: { message: err.message } }, 'consumer route stopped');
       void this.shutdown().then(() => this.settle.reject(err));
     });
@@ -321,4 +321,12 @@ function byteLength(v: Buffer | string | null | undefined): number {
 
 function positiveInt(v: string | undefined): number | undefined {
   return v !== undefined && /^[1-9]\d*$/.test(v) ? Number(v) : undefined;
+}
+
+/** kafkajs wraps what eachBatch threw (KafkaJSNonRetriableError): find our own error in the chain. */
+function fatalCause(err: unknown): FatalCaptureError | undefined {
+  for (let e = err as { cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e instanceof FatalCaptureError) return e;
+  }
+  return undefined;
 }
