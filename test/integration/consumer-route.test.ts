@@ -181,6 +181,37 @@ describe('consumer routes', () => {
     assert.equal((await consumeAll([target], { idleMs: 1000 })).length, want.length, 'a restart resumes from the committed offsets: nothing routed twice');
   });
 
+  test('two routers of one consumer share the partitions; stopping one hands its partitions over with nothing lost or twice', async () => {
+    const id = uniqueId('s');
+    const target = `cdc.consumer.${id}`;
+    const args = ['route', '--kafka', KAFKA_BROKERS.join(','), '--consumer-id', id, '--source-topic', Object.values(topics).join(','), '--table', 'public.bulk'];
+    const want = expected({ tables: ['public.bulk'], operations: [], columns: [] });
+    const a = startCli(args, SMALL_BATCHES);
+    const b = startCli(args, SMALL_BATCHES);
+    let got: ConsumedMessage[];
+    try {
+      const admin = testKafka().admin();
+      await admin.connect();
+      let members = 0;
+      for (const deadline = Date.now() + 60_000; members < 2 && Date.now() < deadline; await sleep(200)) {
+        members = (await admin.describeGroups([`cdc.consumer.${id}`])).groups[0]?.members.length ?? 0;
+      }
+      await admin.disconnect();
+      assert.equal(members, 2, 'both routers are members of the consumer group');
+      assert.ok((await topicOffset(target)) < want.length, 'the hand-over happens mid-stream');
+      assert.equal(await a.stop(), 0, `graceful stop exits 0; stderr: ${a.stderr.slice(-2000)}`);
+      got = await consumeAll([target], { until: (m) => m.length >= want.length, timeoutMs: 120_000 });
+      await sleep(1500);
+      got = await consumeAll([target], { idleMs: 1500 });
+    } finally {
+      await a.stop();
+      assert.equal(await b.stop(), 0, `graceful stop exits 0; stderr: ${b.stderr.slice(-2000)}`);
+    }
+    assert.equal(new Set(got.map((m) => m.value.event_id)).size, want.length, 'every selected event arrived');
+    assert.equal(got.length, want.length, 'no event twice');
+    assert.deepEqual(perKey(got), perKey(want), 'per-key order kept');
+  });
+
   test('a record that is not a change event is skipped with a warning; a Debezium source is refused', async () => {
     const bad = `cdc.${uniqueId('bad')}.public.t`;
     const producer = testKafka().producer();
