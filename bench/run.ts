@@ -14,16 +14,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createContext, machineInfo, SECTIONS, type BenchContext, type Dialect, type SectionId } from './lib/context';
-import { testKafka } from '../test/helpers/kafka';
-import { renderReport, type SectionResult } from './lib/report';
-import { drainBenchmark } from './scenarios/drain';
-import { latencyBenchmark } from './scenarios/latency';
-import { overheadBenchmark } from './scenarios/overhead';
-import { kafkaClientsBenchmark } from './scenarios/kafka-clients';
-import { debeziumBenchmark } from './scenarios/debezium';
-import { memoryBenchmark } from './scenarios/memory';
-import { walLatencyBenchmark } from './scenarios/wal-latency';
+import { createContext, machineInfo, SECTIONS, type BenchContext, type Dialect, type SectionId } from './lib/context.js';
+import { testKafka } from '../test/helpers/kafka.js';
+import { renderReport, type SectionResult } from './lib/report.js';
+import { drainBenchmark } from './scenarios/drain.js';
+import { latencyBenchmark } from './scenarios/latency.js';
+import { overheadBenchmark } from './scenarios/overhead.js';
+import { kafkaClientsBenchmark } from './scenarios/kafka-clients.js';
+import { debeziumBenchmark } from './scenarios/debezium.js';
+import { memoryBenchmark } from './scenarios/memory.js';
+import { walLatencyBenchmark } from './scenarios/wal-latency.js';
 
 const RUNNERS: Record<SectionId, (ctx: BenchContext) => Promise<SectionResult>> = {
   drain: drainBenchmark,

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Logger } from './core/logger';
+import type { Logger } from './core/logger.js';
 
 /**
  * Logs go to stderr as JSON lines (stdout is reserved for the stdout sink's events). Keys that

@@ -1,36 +1,36 @@
-import { KafkaSink } from '../adapters/kafka/kafka-sink';
-import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../adapters/kafka/config';
-import { topicName } from '../adapters/kafka/topic-name';
-import { resolveKafkaSecurity } from './config/kafka-security';
-import { withPasswordFile } from './config/url-password';
-import { withSourceTls } from './config/source-tls';
-import { StdoutSink } from '../adapters/stdout/stdout-sink';
-import type { CdcConfig, SourceConfig, TableEntry } from './config/schema';
-import { parseSchedule } from './config/schedule';
-import { ConfigError, UserInputError } from './core/errors';
-import type { Logger } from './core/logger';
-import type { Sink } from './core/sink';
-import type { SourceDatabase } from './core/source-database';
-import { parseTableRef, qualifiedName, type TableRef } from './core/table-ref';
-import { encoderFor } from './format';
-import { skippedOperationsFilter } from './format/debezium/skipped';
-import type { ChangeEvent } from './core/change-event';
-import { PrometheusMetrics } from './observability/prometheus';
-import { SequenceAllocator } from './pipeline/sequence-allocator';
-import { TablePipeline } from './pipeline/table-pipeline';
-import { retryUntil } from './pipeline/with-deadline';
-import { CaptureService, type TableJob } from './service/capture-service';
-import { initialSnapshotTask, type BackgroundTask } from './snapshot/snapshot-task';
-import { createTicker } from './service/ticker';
-import { openSourceDatabase } from './sources/open-source-database';
-import { redactUrl } from './logging';
-import { compileTransform } from './transform';
-import type { ChangeSource } from './core/change-source';
-import type { TableSpec } from './core/table-spec';
-import type { SequenceStore } from './core/checkpoint-store';
-import { RedisState } from './state/redis-state';
-import { planPolling } from '../adapters/poll/plan';
-import type { PollCatalog } from '../adapters/poll';
+import { KafkaSink } from '../adapters/kafka/kafka-sink.js';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from './config/kafka-settings.js';
+import { topicName } from './core/topic-name.js';
+import { resolveKafkaSecurity } from './config/kafka-security.js';
+import { withPasswordFile } from './config/url-password.js';
+import { withSourceTls } from './config/source-tls.js';
+import { StdoutSink } from '../adapters/stdout/stdout-sink.js';
+import type { CdcConfig, SourceConfig, TableEntry } from './config/schema.js';
+import { parseSchedule } from './config/schedule.js';
+import { ConfigError, UserInputError } from './core/errors.js';
+import type { Logger } from './core/logger.js';
+import type { Sink } from './core/sink.js';
+import type { SourceDatabase } from './core/source-database.js';
+import { parseTableRef, qualifiedName, type TableRef } from './core/table-ref.js';
+import { encoderFor } from './format/index.js';
+import { skippedOperationsFilter } from './format/debezium/skipped.js';
+import type { ChangeEvent } from './core/change-event.js';
+import { PrometheusMetrics } from './observability/prometheus.js';
+import { SequenceAllocator } from './pipeline/sequence-allocator.js';
+import { TablePipeline } from './pipeline/table-pipeline.js';
+import { retryUntil } from './pipeline/with-deadline.js';
+import { CaptureService, type TableJob } from './service/capture-service.js';
+import { initialSnapshotTask, type BackgroundTask } from './snapshot/snapshot-task.js';
+import { createTicker } from './service/ticker.js';
+import { openSourceDatabase } from './sources/open-source-database.js';
+import { redactUrl } from './logging.js';
+import { compileTransform } from './transform/index.js';
+import type { ChangeSource } from './core/change-source.js';
+import type { TableSpec } from './core/table-spec.js';
+import type { SequenceStore } from './core/sequence-store.js';
+import { RedisState } from '../adapters/redis/redis-state.js';
+import { planPolling } from '../adapters/poll/plan.js';
+import type { PollCatalog } from '../adapters/poll/index.js';
 
 export interface Wired {
   service: CaptureService;
@@ -231,6 +231,3 @@ async function resolveTables(
 function option<K extends 'batch_size' | 'schedule' | 'snapshot' | 'snapshot_chunk_size'>(entry: TableEntry | null, key: K): Extract<TableEntry, object>[K] | undefined {
   return entry !== null && typeof entry === 'object' ? entry[key] : undefined;
 }
-
-/** Consumer routes run on Kafka: the CLI (`cdc route`) and `cdc serve` start them through here. */
-export { startConsumerRoute, type KafkaConsumerRoute, type RouteKafkaOptions } from '../adapters/kafka/consumer-route';

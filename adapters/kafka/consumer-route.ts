@@ -1,12 +1,13 @@
 import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type Kafka as KafkaClient, type Message, type Producer } from 'kafkajs';
-import type { ConsumerRoute, RunningRoute } from '../../src/core/consumer-route';
-import { FatalCaptureError, UserInputError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import { compileRouteFilter, newPartitionState, type PartitionState } from '../../src/consumers/filter';
-import type { RouteMetrics } from '../../src/consumers/metrics';
-import { consumerGroupId, validateConsumerRoute } from '../../src/consumers/validate';
-import { createKafkaClient, explainKafkaError } from './client';
-import { KAFKA_DEFAULTS, type KafkaSecurity } from './config';
+import type { ConsumerRoute, RunningRoute } from '../../src/core/consumer-route.js';
+import { FatalCaptureError, UserInputError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import { compileRouteFilter, newPartitionState, type PartitionState } from '../../src/consumers/filter.js';
+import type { RouteMetrics } from '../../src/consumers/metrics.js';
+import { consumerGroupId, validateConsumerRoute } from '../../src/consumers/validate.js';
+import { createKafkaClient, explainKafkaError } from './client.js';
+import { KAFKA_DEFAULTS, type KafkaSecurity } from '../../src/config/kafka-settings.js';
+import { recordBytes } from './record-size.js';
 
 // kafkajs is CommonJS; Node's ESM loader can't see all of its named exports.
 const { logLevel } = kafkajs;
@@ -23,8 +24,6 @@ export interface KafkaConsumerRoute extends RunningRoute {
   readonly finished: Promise<void>;
 }
 
-/** Bytes a record costs beyond key, value and headers (record and batch framing), with margin; as in the sink. */
-const RECORD_OVERHEAD = 128;
 /**
  * A killed router's partitions move to the next member after this long. kafkajs's default is 30 s;
  * 10 s keeps a restart after SIGKILL quick and still tolerates a few missed 3 s heartbeats.
@@ -301,7 +300,7 @@ function chunks(messages: Message[], limit: number): Message[][] {
   let chunk: Message[] = [];
   let bytes = 0;
   for (const m of messages) {
-    const size = RECORD_OVERHEAD + byteLength(m.key) + byteLength(m.value);
+    const size = recordBytes(m.key, m.value, m.headers as Record<string, Buffer | string | undefined> | undefined);
     if (chunk.length > 0 && bytes + size > limit) {
       out.push(chunk);
       chunk = [];
@@ -312,11 +311,6 @@ function chunks(messages: Message[], limit: number): Message[][] {
   }
   if (chunk.length > 0) out.push(chunk);
   return out;
-}
-
-function byteLength(v: Buffer | string | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
 function positiveInt(v: string | undefined): number | undefined {

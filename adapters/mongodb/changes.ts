@@ -1,10 +1,10 @@
 import type { Document, MongoClient } from 'mongodb';
-import type { CapturedChange, Row } from '../../src/core/change-event';
-import type { TableRef } from '../../src/core/table-ref';
-import { concernsCollection, resolveUpdates, type ResolvedUpdate, type UpdateTarget } from './lookup';
-import { ValueLimitError } from '../../src/core/errors';
-import { clusterTimeIso, formatClusterTime, tokenPosition, transactionId } from './position';
-import { bsonToJson, documentToJson } from './types/bson-json';
+import type { CapturedChange, Row } from '../../src/core/change-event.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { concernsCollection, resolveUpdates, type ResolvedUpdate, type UpdateTarget } from './lookup.js';
+import { ValueLimitError } from '../../src/core/errors.js';
+import { clusterTimeIso, formatClusterTime, tokenPosition, transactionId } from './position.js';
+import { bsonToJson, documentToJson } from './types/bson-json.js';
 
 /** Change-stream operation types and what cdc makes of them. */
 const DATA_OPS = new Set(['insert', 'update', 'replace', 'delete']);

@@ -1,6 +1,6 @@
 import type { MongoClientOptions } from 'mongodb';
-import { UserInputError } from '../../src/core/errors';
-import { redactUrl } from '../../src/logging';
+import { UserInputError } from '../../src/core/errors.js';
+import { redactUrl } from '../../src/logging.js';
 
 /** What cdc needs from a `mongodb://` / `mongodb+srv://` URL; the driver parses everything else. */
 export interface MongoConfig {

@@ -1,7 +1,7 @@
 import { MongoAPIError, MongoClient, MongoParseError, MongoServerError, type Document } from 'mongodb';
-import { TransientError, UserInputError } from '../../src/core/errors';
-import type { MongoConfig } from './config';
-import { classify, oneLine } from './errors';
+import { TransientError, UserInputError } from '../../src/core/errors.js';
+import type { MongoConfig } from './config.js';
+import { classify, oneLine } from './errors.js';
 
 /** Facts about the server, from the handshake command. */
 export interface MongoServerInfo {

@@ -1,14 +1,14 @@
 import type { MongoClient } from 'mongodb';
-import type { ChangeSource, TableStatus } from '../../src/core/change-source';
-import type { Logger } from '../../src/core/logger';
-import type { CapturedTableInfo, InstallOptions, InstallResult, SourceDatabase } from '../../src/core/source-database';
-import type { TableRef } from '../../src/core/table-ref';
-import type { MongoServerInfo } from './connect';
-import { checkInstallable, installCollection, KEY_COLUMNS, uninstallCollection, type InstallContext } from './install';
-import { MongoSequenceStore } from './sequence-store';
-import { OplogSource, type OplogSourceOptions } from './source';
-import { listRegistrations } from './state-store';
-import { collectionStatuses } from './status';
+import type { ChangeSource, TableStatus } from '../../src/core/change-source.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { CapturedTableInfo, InstallOptions, InstallResult, SourceDatabase } from '../../src/core/source-database.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { MongoServerInfo } from './connect.js';
+import { checkInstallable, installCollection, KEY_COLUMNS, uninstallCollection, type InstallContext } from './install.js';
+import { MongoSequenceStore } from './sequence-store.js';
+import { OplogSource, type OplogSourceOptions } from './source.js';
+import { listRegistrations } from './state-store.js';
+import { collectionStatuses } from './status.js';
 
 /**
  * One MongoDB deployment in oplog mode (change streams), seen through the URL's database: that

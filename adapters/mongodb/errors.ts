@@ -1,6 +1,6 @@
 import { MongoError, MongoServerError } from 'mongodb';
-import { FatalCaptureError, TransientError, UserInputError } from '../../src/core/errors';
-import { redactSecrets } from '../../src/logging';
+import { FatalCaptureError, TransientError, UserInputError } from '../../src/core/errors.js';
+import { redactSecrets } from '../../src/logging.js';
 
 /**
  * MongoDB failures that will not go away by retrying. The pipeline retries anything it does not

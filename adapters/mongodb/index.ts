@@ -1,10 +1,10 @@
-import { parseMongoUrl } from './config';
-import { connectMongo } from './connect';
-import { MongoSourceDatabase } from './database';
-import { OPLOG_SOURCE_DEFAULTS, type OplogSourceOptions } from './source';
+import { parseMongoUrl } from './config.js';
+import { connectMongo } from './connect.js';
+import { MongoSourceDatabase } from './database.js';
+import { OPLOG_SOURCE_DEFAULTS, type OplogSourceOptions } from './source.js';
 
-export { MongoSourceDatabase } from './database';
-export { bsonToJson, documentToJson } from './types/bson-json';
+export { MongoSourceDatabase } from './database.js';
+export { bsonToJson, documentToJson } from './types/bson-json.js';
 
 /**
  * MongoDB change-stream ("oplog") capture, from a `mongodb://` or `mongodb+srv://` URL that names a

@@ -1,11 +1,11 @@
 import { Timestamp, type Document, type MongoClient } from 'mongodb';
-import { UserInputError } from '../../src/core/errors';
-import type { InstallOptions, InstallResult } from '../../src/core/source-database';
-import type { TableRef } from '../../src/core/table-ref';
-import { qualifiedName } from '../../src/core/table-ref';
-import { handshake } from './connect';
-import { classify } from './errors';
-import { clearCheckpoint, deleteRegistration, insertRegistration, STATE_COLLECTIONS } from './state-store';
+import { UserInputError } from '../../src/core/errors.js';
+import type { InstallOptions, InstallResult } from '../../src/core/source-database.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { qualifiedName } from '../../src/core/table-ref.js';
+import { handshake } from './connect.js';
+import { classify } from './errors.js';
+import { clearCheckpoint, deleteRegistration, insertRegistration, STATE_COLLECTIONS } from './state-store.js';
 
 /**
  * Registering a collection is MongoDB's "install": there are no triggers, the server already logs

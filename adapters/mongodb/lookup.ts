@@ -1,7 +1,7 @@
 import { BSON, type Document, type MongoClient, type Timestamp } from 'mongodb';
-import { FatalCaptureError } from '../../src/core/errors';
-import type { TableRef } from '../../src/core/table-ref';
-import { qualifiedName } from '../../src/core/table-ref';
+import { FatalCaptureError } from '../../src/core/errors.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { qualifiedName } from '../../src/core/table-ref.js';
 
 /**
  * Fills in what an update event should carry but may not: the document's `_id` and its full

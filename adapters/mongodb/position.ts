@@ -1,5 +1,5 @@
 import type { Document, Timestamp } from 'mongodb';
-import type { AckToken } from '../../src/core/change-source';
+import type { AckToken } from '../../src/core/change-source.js';
 
 /**
  * Positions of the oplog source. Opaque outside this folder (STYLE rule 5).

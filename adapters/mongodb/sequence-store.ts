@@ -1,6 +1,6 @@
 import { Long, MongoServerError, type Db, type Document } from 'mongodb';
-import type { SequenceStore } from '../../src/core/checkpoint-store';
-import { CHECKPOINTS } from './state-store';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
+import { CHECKPOINTS } from './state-store.js';
 
 const DUPLICATE_KEY = 11000;
 const MAX_ATTEMPTS = 100;

@@ -1,15 +1,15 @@
 import type { ChangeStream, Document, MongoClient, Timestamp } from 'mongodb';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source';
-import { UserInputError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import type { TableRef } from '../../src/core/table-ref';
-import { qualifiedName } from '../../src/core/table-ref';
-import { isInvalidate, toCapturedChanges } from './changes';
-import type { MongoServerInfo } from './connect';
-import { classify } from './errors';
-import { OplogAck, tokenPosition } from './position';
-import { getCheckpoint, getRegistration, saveCheckpoint } from './state-store';
-import { openChangeStream, streamStart, type StreamOptions, type StreamStart } from './stream';
+import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source.js';
+import { UserInputError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { qualifiedName } from '../../src/core/table-ref.js';
+import { isInvalidate, toCapturedChanges } from './changes.js';
+import type { MongoServerInfo } from './connect.js';
+import { classify } from './errors.js';
+import { OplogAck, tokenPosition } from './position.js';
+import { getCheckpoint, getRegistration, saveCheckpoint } from './state-store.js';
+import { openChangeStream, streamStart, type StreamOptions, type StreamStart } from './stream.js';
 
 export interface OplogSourceOptions extends StreamOptions {
   /**

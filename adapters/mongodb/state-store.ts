@@ -1,6 +1,6 @@
 import { MongoServerError, Timestamp, type Db, type Document } from 'mongodb';
-import type { TableRef } from '../../src/core/table-ref';
-import { qualifiedName } from '../../src/core/table-ref';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { qualifiedName } from '../../src/core/table-ref.js';
 
 /**
  * cdc's own state, in the database named by the source URL (next to the data it describes, like

@@ -1,11 +1,11 @@
 import type { Document, MongoClient } from 'mongodb';
-import type { TableStatus } from '../../src/core/change-source';
-import { countsAsChange, isInvalidate } from './changes';
-import type { MongoServerInfo } from './connect';
-import { oneLine } from './errors';
-import { formatClusterTime } from './position';
-import { getCheckpoint, listRegistrations, type Registration, type StoredCheckpoint } from './state-store';
-import { openChangeStream, streamStart } from './stream';
+import type { TableStatus } from '../../src/core/change-source.js';
+import { countsAsChange, isInvalidate } from './changes.js';
+import type { MongoServerInfo } from './connect.js';
+import { oneLine } from './errors.js';
+import { formatClusterTime } from './position.js';
+import { getCheckpoint, listRegistrations, type Registration, type StoredCheckpoint } from './state-store.js';
+import { openChangeStream, streamStart } from './stream.js';
 
 /** Counting stops here: status is run by hand and must stay quick on a large backlog. */
 const BACKLOG_CAP = 1000;

@@ -1,7 +1,7 @@
 import type { ChangeStream, ChangeStreamOptions, Document, MongoClient, Timestamp } from 'mongodb';
-import type { TableRef } from '../../src/core/table-ref';
-import { WIRE_VERSION_PRE_IMAGES, type MongoServerInfo } from './connect';
-import type { Registration, StoredCheckpoint } from './state-store';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { WIRE_VERSION_PRE_IMAGES, type MongoServerInfo } from './connect.js';
+import type { Registration, StoredCheckpoint } from './state-store.js';
 
 /**
  * Where a change stream starts: after a resume token, at a cluster time, or (neither) at "now".

@@ -1,9 +1,9 @@
-import { TransientError, UserInputError } from '../../src/core/errors';
-import { redactUrl } from '../../src/logging';
-import type { MysqlDriver } from './driver';
-import { createMysql2Driver, type MysqlConnectOptions } from './mysql2-driver';
-import { stateDatabaseName } from './identifiers';
-import { parseMysqlTls } from './tls';
+import { TransientError, UserInputError } from '../../src/core/errors.js';
+import { redactUrl } from '../../src/logging.js';
+import type { MysqlDriver } from './driver.js';
+import { createMysql2Driver, type MysqlConnectOptions } from './mysql2-driver.js';
+import { stateDatabaseName } from './identifiers.js';
+import { parseMysqlTls } from './tls.js';
 
 export interface MysqlServerInfo {
   version: string;

@@ -1,8 +1,8 @@
-import type { ColumnSpec, TableSpec } from '../../src/core/table-spec';
-import type { TableRef } from '../../src/core/table-ref';
-import { UserInputError } from '../../src/core/errors';
-import type { MysqlQueryable } from './driver';
-import { describeTable } from './introspect';
+import type { ColumnSpec, TableSpec } from '../../src/core/table-spec.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { UserInputError } from '../../src/core/errors.js';
+import type { MysqlQueryable } from './driver.js';
+import { describeTable } from './introspect.js';
 
 /**
  * Columns with their declared types (COLUMN_TYPE's precision, scale, UNSIGNED, ENUM/SET labels),

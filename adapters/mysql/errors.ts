@@ -1,4 +1,4 @@
-import { TransientError, UserInputError } from '../../src/core/errors';
+import { TransientError, UserInputError } from '../../src/core/errors.js';
 
 /**
  * Another process holds the table's drain lock. Transient on purpose: a second `cdc run` waits as

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { UserInputError } from '../../src/core/errors';
-import { qualifiedName, type TableRef } from '../../src/core/table-ref';
+import { UserInputError } from '../../src/core/errors.js';
+import { qualifiedName, type TableRef } from '../../src/core/table-ref.js';
 
 /** MySQL's identifier limit for tables, triggers, columns and user-level lock names. */
 export const MAX_IDENTIFIER = 64;

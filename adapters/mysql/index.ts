@@ -1,41 +1,41 @@
-import { cdcObjectNames, checkTableName } from './identifiers';
-import { refuseNameClash } from '../../src/core/name-clash';
+import { cdcObjectNames, checkTableName } from './identifiers.js';
+import { refuseNameClash } from '../../src/core/name-clash.js';
 import { randomInt } from 'node:crypto';
-import type { CaptureMode } from '../../src/core/change-event';
-import type { ChangeSource, TableStatus } from '../../src/core/change-source';
-import type { Logger } from '../../src/core/logger';
-import { loadMigrations, runMigrations } from '../../src/core/migrate';
-import { UserInputError } from '../../src/core/errors';
-import type { CapturedTableInfo, InstallOptions, InstallResult, SchemaVersionInfo, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
-import { qualifiedName, type TableRef } from '../../src/core/table-ref';
-import type { ChangeHistory, RetentionSetting } from '../../src/core/change-history';
-import { BinlogDemux } from './binlog/demux';
-import { BinlogReader } from './binlog/reader';
-import { BinlogTableSource } from './binlog/table-source';
-import { connectMysql, type MysqlServerInfo } from './connect';
-import type { MysqlDriver } from './driver';
-import { mysqlMigrationDriver } from './migrations';
-import { ensureStateDatabase } from './state-database';
-import type { MysqlConnectOptions } from './mysql2-driver';
-import { MysqlSequenceStore } from './sequence-store';
-import { MIGRATIONS_DIR } from './sql-files';
-import { schemaVersions } from './schema-history';
-import { listCaptured } from './state-store';
-import { captureStatuses } from './status';
-import { listProgress } from './snapshot/progress-store';
-import { MysqlSnapshotTarget } from './snapshot/target';
-import type { SnapshotTarget } from '../../src/core/snapshot';
-import { withSnapshots } from '../../src/snapshot/status';
-import { checkInstallable, installTrigger, refuseBinlogMode, type InstallContext } from './trigger/install';
-import { MysqlTriggerSource, type TriggerSourceOptions } from './trigger/source';
-import { uninstallTrigger } from './trigger/uninstall';
-import { openMysqlHistory } from './trigger/history-reader';
-import { setRetention } from './trigger/history-store';
-import { requestUpgrade } from './upgrade/request';
-import type { SnapshotStrategy } from './upgrade/snapshot';
-import { SwitchingSource } from './upgrade/switching-source';
-import type { TableSpec } from '../../src/core/table-spec';
-import { describeSpec } from './describe-spec';
+import type { CaptureMode } from '../../src/core/change-event.js';
+import type { ChangeSource, TableStatus } from '../../src/core/change-source.js';
+import type { Logger } from '../../src/core/logger.js';
+import { loadMigrations, runMigrations } from '../../src/core/migrate.js';
+import { UserInputError } from '../../src/core/errors.js';
+import type { CapturedTableInfo, InstallOptions, InstallResult, SchemaVersionInfo, SourceDatabase, UpgradeResult } from '../../src/core/source-database.js';
+import { qualifiedName, type TableRef } from '../../src/core/table-ref.js';
+import type { ChangeHistory, RetentionSetting } from '../../src/core/change-history.js';
+import { BinlogDemux } from './binlog/demux.js';
+import { BinlogReader } from './binlog/reader.js';
+import { BinlogTableSource } from './binlog/table-source.js';
+import { connectMysql, type MysqlServerInfo } from './connect.js';
+import type { MysqlDriver } from './driver.js';
+import { mysqlMigrationDriver } from './migrations.js';
+import { ensureStateDatabase } from './state-database.js';
+import type { MysqlConnectOptions } from './mysql2-driver.js';
+import { MysqlSequenceStore } from './sequence-store.js';
+import { MIGRATIONS_DIR } from './sql-files.js';
+import { schemaVersions } from './schema-history.js';
+import { listCaptured } from './state-store.js';
+import { captureStatuses } from './status.js';
+import { listProgress } from './snapshot/progress-store.js';
+import { MysqlSnapshotTarget } from './snapshot/target.js';
+import type { SnapshotTarget } from '../../src/core/snapshot.js';
+import { withSnapshots } from '../../src/snapshot/status.js';
+import { checkInstallable, installTrigger, refuseBinlogMode, type InstallContext } from './trigger/install.js';
+import { MysqlTriggerSource, type TriggerSourceOptions } from './trigger/source.js';
+import { uninstallTrigger } from './trigger/uninstall.js';
+import { openMysqlHistory } from './trigger/history-reader.js';
+import { setRetention } from './trigger/history-store.js';
+import { requestUpgrade } from './upgrade/request.js';
+import type { SnapshotStrategy } from './upgrade/snapshot.js';
+import { TriggerBinlogSwitchingSource } from './upgrade/switching-source.js';
+import type { TableSpec } from '../../src/core/table-spec.js';
+import { describeSpec } from './describe-spec.js';
 
 export interface MysqlAdapterOptions extends Partial<TriggerSourceOptions> {
   /** lock_wait_timeout (s) for install/uninstall DDL; default 10. */
@@ -194,7 +194,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
   /** The table's source in its stored mode, switching modes when `cdc upgrade` asks for it. */
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource {
     const logger = ctx.logger;
-    return new SwitchingSource({
+    return new TriggerBinlogSwitchingSource({
       driver: this.driver,
       table,
       logger: logger.child({ source: 'mysql' }),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { TableRef } from '../../src/core/table-ref';
-import type { MysqlQueryable } from './driver';
-import { columnKind, type CanonicalColumn } from './types/canonical';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { MysqlQueryable } from './driver.js';
+import { columnKind, type CanonicalColumn } from './types/canonical.js';
 
 export interface ColumnInfo extends CanonicalColumn {
   /** information_schema COLUMN_TYPE, e.g. `decimal(12,2)`, `bigint(20) unsigned`. */

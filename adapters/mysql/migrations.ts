@@ -1,8 +1,8 @@
-import type { MigrationDriver } from '../../src/core/migrate';
-import { TransientError } from '../../src/core/errors';
-import type { MysqlDriver, MysqlSession } from './driver';
-import { migrationLockName } from './identifiers';
-import { splitStatements } from './sql-files';
+import type { MigrationDriver } from '../../src/core/migrate.js';
+import { TransientError } from '../../src/core/errors.js';
+import type { MysqlDriver, MysqlSession } from './driver.js';
+import { migrationLockName } from './identifiers.js';
+import { splitStatements } from './sql-files.js';
 
 /** How long a second process waits for the first one's migrations before giving up. */
 const LOCK_WAIT_SECONDS = 60;

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2/promise';
-import type { MysqlDriver, MysqlOk, MysqlQueryable, MysqlRow, MysqlSession, SqlParam } from './driver';
+import type { MysqlDriver, MysqlOk, MysqlQueryable, MysqlRow, MysqlSession, SqlParam } from './driver.js';
 
 export interface MysqlConnectOptions {
   host: string;

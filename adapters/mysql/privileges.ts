@@ -1,5 +1,5 @@
-import { UserInputError } from '../../src/core/errors';
-import type { MysqlQueryable } from './driver';
+import { UserInputError } from '../../src/core/errors.js';
+import type { MysqlQueryable } from './driver.js';
 
 /**
  * The common trap on legacy servers, checked before any DDL: with binary logging on and

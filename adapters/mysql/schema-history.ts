@@ -1,5 +1,5 @@
-import type { MysqlQueryable } from './driver';
-import type { ColumnInfo } from './introspect';
+import type { MysqlQueryable } from './driver.js';
+import type { ColumnInfo } from './introspect.js';
 
 /**
  * cdc_schema_versions (migration 003): the columns of every schema_version a table had, written

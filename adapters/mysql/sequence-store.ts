@@ -1,5 +1,5 @@
-import type { SequenceStore } from '../../src/core/checkpoint-store';
-import type { MysqlDriver } from './driver';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
+import type { MysqlDriver } from './driver.js';
 
 /**
  * Sequence numbers from cdc_checkpoints.seq_reserved. The UPDATE takes the row lock, so concurrent

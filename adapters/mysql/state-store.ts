@@ -1,5 +1,5 @@
-import type { TableRef } from '../../src/core/table-ref';
-import type { MysqlQueryable } from './driver';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { MysqlQueryable } from './driver.js';
 
 /** One row of cdc_captured_tables: what install created for a table. */
 export interface CapturedTable {

@@ -1,12 +1,12 @@
-import type { TableStatus } from '../../src/core/change-source';
-import type { MysqlDriver } from './driver';
-import { cdcObjectNames, quoteIdent } from './identifiers';
-import { columnsSignature, describeTable } from './introspect';
-import { getCheckpoint, listCaptured, type CapturedTable } from './state-store';
-import { oldestWriteTransaction } from './trigger/long-transactions';
-import { tableExists } from './trigger/install';
-import { binlogTableStatus, readBinlogServerState, type BinlogServerState } from './binlog/status';
-import { listSwitches } from './upgrade/switch-store';
+import type { TableStatus } from '../../src/core/change-source.js';
+import type { MysqlDriver } from './driver.js';
+import { cdcObjectNames, quoteIdent } from './identifiers.js';
+import { columnsSignature, describeTable } from './introspect.js';
+import { getCheckpoint, listCaptured, type CapturedTable } from './state-store.js';
+import { oldestWriteTransaction } from './trigger/long-transactions.js';
+import { tableExists } from './trigger/install.js';
+import { binlogTableStatus, readBinlogServerState, type BinlogServerState } from './binlog/status.js';
+import { listSwitches } from './upgrade/switch-store.js';
 
 /**
  * `cdc status` for every captured table, in its mode (binlog/status.ts for binlog tables), with a

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { UserInputError } from '../../src/core/errors';
-import type { MysqlTls } from './mysql2-driver';
+import { UserInputError } from '../../src/core/errors.js';
+import type { MysqlTls } from './mysql2-driver.js';
 
 /**
  * The mysql client's `--ssl-mode` values cdc implements. PREFERRED (the client's default) falls

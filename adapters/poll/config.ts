@@ -1,5 +1,5 @@
-import { UserInputError } from '../../src/core/errors';
-import { MAX_TIMER_MS, MAX_TIMER_TEXT } from '../../src/core/timers';
+import { UserInputError } from '../../src/core/errors.js';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT } from '../../src/core/timers.js';
 
 /**
  * What the polled column holds (docs/polling.md). `timestamp`: a change stamp from the database

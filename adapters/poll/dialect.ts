@@ -1,8 +1,8 @@
-import type { Row } from '../../src/core/change-event';
-import type { Logger } from '../../src/core/logger';
-import type { TableSpec } from '../../src/core/table-spec';
-import type { TableRef } from '../../src/core/table-ref';
-import type { PollColumnKind, PollRegistration } from './config';
+import type { Row } from '../../src/core/change-event.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { TableSpec } from '../../src/core/table-spec.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { PollColumnKind, PollRegistration } from './config.js';
 
 /**
  * The per-dialect surface of polling (postgres.ts, mysql.ts): read-only queries with bound

@@ -1,19 +1,19 @@
-import type { ChangeSource, TableStatus } from '../../src/core/change-source';
-import type { SequenceStore } from '../../src/core/checkpoint-store';
-import { sourceKind } from '../../src/core/database-url';
-import { UserInputError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import type { TableRef } from '../../src/core/table-ref';
-import type { TableSpec } from '../../src/core/table-spec';
-import { redactUrl } from '../../src/logging';
-import type { RedisState, SourceKeys } from '../../src/state/redis-state';
-import type { PollRegistration } from './config';
-import type { PollDialect } from './dialect';
-import { listRegistrations, registerTable, unregisterTable, type RegisterOptions } from './register';
-import { PollSource } from './source';
-import { pollStatus } from './status';
+import type { ChangeSource, TableStatus } from '../../src/core/change-source.js';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
+import { sourceKind } from '../../src/core/database-url.js';
+import { UserInputError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { TableSpec } from '../../src/core/table-spec.js';
+import { redactUrl } from '../../src/logging.js';
+import type { RedisState, SourceKeys } from '../redis/redis-state.js';
+import type { PollRegistration } from './config.js';
+import type { PollDialect } from './dialect.js';
+import { listRegistrations, registerTable, unregisterTable, type RegisterOptions } from './register.js';
+import { PollSource } from './source.js';
+import { pollStatus } from './status.js';
 
-export type { PollRegistration } from './config';
+export type { PollRegistration } from './config.js';
 
 /**
  * Polling capture of one source (docs/polling.md): the read-only connection to the source plus
@@ -79,9 +79,9 @@ export class PollCatalog {
 async function openPollDialect(url: string): Promise<PollDialect> {
   switch (sourceKind(url)) {
     case 'postgres':
-      return (await import('./postgres')).openPostgresPoll(url);
+      return (await import('./postgres.js')).openPostgresPoll(url);
     case 'mysql':
-      return (await import('./mysql')).openMysqlPoll(url);
+      return (await import('./mysql.js')).openMysqlPoll(url);
     default:
       throw new UserInputError(`polling supports postgres:// and mysql:// (mariadb://) sources, not ${JSON.stringify(redactUrl(url))}`);
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Row } from '../../src/core/change-event';
-import { setOwn } from '../../src/core/lossless-json';
+import type { Row } from '../../src/core/change-event.js';
+import { setOwn } from '../../src/core/lossless-json.js';
 
 /**
  * Primary keys as cdc remembers them in the state store (the "known keys" of a table), and the

@@ -1,15 +1,15 @@
-import type { Logger } from '../../src/core/logger';
-import type { TableRef } from '../../src/core/table-ref';
-import type { MysqlDriver, SqlParam } from '../mysql/driver';
-import { quoteIdent, quoteTable, sqlString } from '../mysql/identifiers';
-import { columnsSignature, describeTable, type ColumnInfo } from '../mysql/introspect';
-import { canonicalSelectList, decodeSelected, decodeSelectedRow } from '../mysql/types/select-decoder';
-import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect';
-import { isoMicros } from './dialect';
-import type { InnodbTrxView } from './mysql-trx-view';
-import { isoFromMicros, VersionBound } from './version-bound';
-import { ValueLimitError } from '../../src/core/errors';
-import type { Row } from '../../src/core/change-event';
+import type { Logger } from '../../src/core/logger.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { MysqlDriver, SqlParam } from '../mysql/driver.js';
+import { quoteIdent, quoteTable, sqlString } from '../mysql/identifiers.js';
+import { columnsSignature, describeTable, type ColumnInfo } from '../mysql/introspect.js';
+import { canonicalSelectList, decodeSelected, decodeSelectedRow } from '../mysql/types/select-decoder.js';
+import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect.js';
+import { isoMicros } from './dialect.js';
+import type { InnodbTrxView } from './mysql-trx-view.js';
+import { isoFromMicros, VersionBound } from './version-bound.js';
+import { ValueLimitError } from '../../src/core/errors.js';
+import type { Row } from '../../src/core/change-event.js';
 
 export interface MysqlPollShape {
   /** A version column (inclusive settled bound) rather than a timestamp (exclusive clock bound). */

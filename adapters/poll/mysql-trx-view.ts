@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../../src/core/logger';
-import type { MysqlDriver, MysqlSession } from '../mysql/driver';
+import type { Logger } from '../../src/core/logger.js';
+import type { MysqlDriver, MysqlSession } from '../mysql/driver.js';
 
 /**
  * The open transactions of a MySQL/MariaDB server, as the poll watermark needs them: read from

@@ -1,15 +1,15 @@
-import { UserInputError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import { qualifiedName, type TableRef } from '../../src/core/table-ref';
-import { connectMysql } from '../mysql/connect';
-import type { MysqlDriver } from '../mysql/driver';
-import { describeSpec } from '../mysql/describe-spec';
-import type { TableSpec } from '../../src/core/table-spec';
-import { describeTable, type ColumnInfo, type TableInfo } from '../mysql/introspect';
-import type { PollColumnKind, PollRegistration } from './config';
-import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect';
-import { MysqlPolledTable } from './mysql-table';
-import { InnodbTrxView } from './mysql-trx-view';
+import { UserInputError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import { qualifiedName, type TableRef } from '../../src/core/table-ref.js';
+import { connectMysql } from '../mysql/connect.js';
+import type { MysqlDriver } from '../mysql/driver.js';
+import { describeSpec } from '../mysql/describe-spec.js';
+import type { TableSpec } from '../../src/core/table-spec.js';
+import { describeTable, type ColumnInfo, type TableInfo } from '../mysql/introspect.js';
+import type { PollColumnKind, PollRegistration } from './config.js';
+import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect.js';
+import { MysqlPolledTable } from './mysql-table.js';
+import { InnodbTrxView } from './mysql-trx-view.js';
 
 /** Column kinds polling understands, per registration kind. YEAR reads as 'int' but is a date part. */
 const COLUMN_KINDS: Record<PollColumnKind, { accepts: (c: ColumnInfo) => boolean; needs: string }> = {

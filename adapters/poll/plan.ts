@@ -1,10 +1,10 @@
-import type { SourceConfig, TableEntry } from '../../src/config/schema';
-import { sourceKind } from '../../src/core/database-url';
-import { UserInputError } from '../../src/core/errors';
-import { parseTableRef, qualifiedName } from '../../src/core/table-ref';
-import type { RedisState } from '../../src/state/redis-state';
-import type { PollRegistration } from './config';
-import { PollCatalog } from './index';
+import type { SourceConfig, TableEntry } from '../../src/config/schema.js';
+import { sourceKind } from '../../src/core/database-url.js';
+import { UserInputError } from '../../src/core/errors.js';
+import { parseTableRef, qualifiedName } from '../../src/core/table-ref.js';
+import type { RedisState } from '../redis/redis-state.js';
+import type { PollRegistration } from './config.js';
+import { PollCatalog } from './index.js';
 
 export interface PollPlan {
   catalog: PollCatalog;

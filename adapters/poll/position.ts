@@ -1,7 +1,7 @@
-import type { AckToken } from '../../src/core/change-source';
-import type { KeyedUpdate } from '../../src/state/keyed-set';
-import type { Watermark } from './dialect';
-import { keyJson } from './keys';
+import type { AckToken } from '../../src/core/change-source.js';
+import type { KeyedUpdate } from '../redis/keyed-set.js';
+import type { Watermark } from './dialect.js';
+import { keyJson } from './keys.js';
 
 /**
  * Positions of the poll source; opaque outside this folder (STYLE rule 5).

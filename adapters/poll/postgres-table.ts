@@ -1,16 +1,16 @@
-import type { Logger } from '../../src/core/logger';
-import type { TableRef } from '../../src/core/table-ref';
-import type { PgDriver } from '../postgres/driver';
-import { quoteIdent, quoteTable } from '../postgres/identifiers';
-import { loadColumns } from '../postgres/introspect';
-import { eventTimestamp } from '../postgres/types/canonical';
-import type { ColumnType, PgType } from '../postgres/types/pg-type';
-import { STRING_TYPE } from '../postgres/types/pg-type';
-import { decodeText, decodeTextRow } from '../postgres/types/text-decoder';
-import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect';
-import { VersionBound } from './version-bound';
-import { ValueLimitError } from '../../src/core/errors';
-import type { Row } from '../../src/core/change-event';
+import type { Logger } from '../../src/core/logger.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { PgDriver } from '../postgres/driver.js';
+import { quoteIdent, quoteTable } from '../postgres/identifiers.js';
+import { loadColumns } from '../postgres/introspect.js';
+import { eventTimestamp } from '../postgres/types/canonical.js';
+import type { ColumnType, PgType } from '../postgres/types/pg-type.js';
+import { STRING_TYPE } from '../postgres/types/pg-type.js';
+import { decodeText, decodeTextRow } from '../postgres/types/text-decoder.js';
+import type { Backlog, ChunkDigest, PageMarks, PolledRow, PolledTable, SafeUpper, Watermark } from './dialect.js';
+import { VersionBound } from './version-bound.js';
+import { ValueLimitError } from '../../src/core/errors.js';
+import type { Row } from '../../src/core/change-event.js';
 
 export interface PgPollShape {
   /** A version column (inclusive settled bound) rather than a timestamp (exclusive clock bound). */

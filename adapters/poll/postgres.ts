@@ -1,16 +1,16 @@
-import { UserInputError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import { qualifiedName, type TableRef } from '../../src/core/table-ref';
-import { connectPool } from '../postgres/connect';
-import type { PgDriver } from '../postgres/driver';
-import { describeTable } from '../postgres/describe';
-import type { TableSpec } from '../../src/core/table-spec';
-import { quoteIdent } from '../postgres/identifiers';
-import { hasCaptureCatalog } from '../postgres/state-store';
-import { findTable, primaryKeyColumns } from '../postgres/introspect';
-import type { PollColumnKind, PollRegistration } from './config';
-import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect';
-import { PostgresPolledTable } from './postgres-table';
+import { UserInputError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import { qualifiedName, type TableRef } from '../../src/core/table-ref.js';
+import { connectPool } from '../postgres/connect.js';
+import type { PgDriver } from '../postgres/driver.js';
+import { describeTable } from '../postgres/describe.js';
+import type { TableSpec } from '../../src/core/table-spec.js';
+import { quoteIdent } from '../postgres/identifiers.js';
+import { hasCaptureCatalog } from '../postgres/state-store.js';
+import { findTable, primaryKeyColumns } from '../postgres/introspect.js';
+import type { PollColumnKind, PollRegistration } from './config.js';
+import { sourceLocation, type PolledTable, type PollDialect, type ValidateOptions } from './dialect.js';
+import { PostgresPolledTable } from './postgres-table.js';
 
 /** Stamp columns polling understands: timestamptz and timestamp (microseconds). */
 const STAMP_TYPES = new Set([1184, 1114]);

@@ -1,9 +1,9 @@
-import { UserInputError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import { qualifiedName, type TableRef } from '../../src/core/table-ref';
-import type { RedisState, SourceKeys, TablePart } from '../../src/state/redis-state';
-import { sameRegistration, type PollColumnKind, type PollRegistration } from './config';
-import type { PollDialect } from './dialect';
+import { UserInputError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import { qualifiedName, type TableRef } from '../../src/core/table-ref.js';
+import type { RedisState, SourceKeys, TablePart } from '../redis/redis-state.js';
+import { sameRegistration, type PollColumnKind, type PollRegistration } from './config.js';
+import type { PollDialect } from './dialect.js';
 
 export interface RegisterOptions {
   column: string;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../src/core/logger';
-import { POLL_DEFAULTS } from './config';
+import type { Logger } from '../../src/core/logger.js';
+import { POLL_DEFAULTS } from './config.js';
 
 // First signature → version 1; a different one → version + 1; the same one → unchanged.
 const RECORD = `

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { CapturedChange, Operation } from '../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source';
-import { TransientError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import type { TableRef } from '../../src/core/table-ref';
-import { applyKeyed, lookupKeyed, type KeyedUpdate } from '../../src/state/keyed-set';
-import { Lease } from '../../src/state/lease';
-import type { RedisState, SourceKeys } from '../../src/state/redis-state';
-import { POLL_DEFAULTS, type PollRegistration } from './config';
-import type { PolledRow, PolledTable, PollDialect, Watermark } from './dialect';
-import { keyObject, knownMember, sortableKey } from './keys';
-import { changeId, changePosition, formatCheckpoint, PollAck, type PollCheckpoint } from './position';
-import { Reconciler } from './reconcile';
-import { SchemaVersions } from './schema-version';
+import type { CapturedChange, Operation } from '../../src/core/change-event.js';
+import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source.js';
+import { TransientError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { applyKeyed, lookupKeyed, type KeyedUpdate } from '../redis/keyed-set.js';
+import { Lease } from '../redis/lease.js';
+import type { RedisState, SourceKeys } from '../redis/redis-state.js';
+import { POLL_DEFAULTS, type PollRegistration } from './config.js';
+import type { PolledRow, PolledTable, PollDialect, Watermark } from './dialect.js';
+import { keyObject, knownMember, sortableKey } from './keys.js';
+import { changeId, changePosition, formatCheckpoint, PollAck, type PollCheckpoint } from './position.js';
+import { Reconciler } from './reconcile.js';
+import { SchemaVersions } from './schema-version.js';
 
 /** Another process streams this table; transient so this one waits as a standby. */
 export class PollTableBusyError extends TransientError {}

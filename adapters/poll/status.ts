@@ -1,9 +1,9 @@
-import type { TableStatus } from '../../src/core/change-source';
-import type { Logger } from '../../src/core/logger';
-import type { RedisState, SourceKeys } from '../../src/state/redis-state';
-import type { PollRegistration } from './config';
-import type { PollDialect } from './dialect';
-import { changePosition, type PollCheckpoint } from './position';
+import type { TableStatus } from '../../src/core/change-source.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { RedisState, SourceKeys } from '../redis/redis-state.js';
+import type { PollRegistration } from './config.js';
+import type { PollDialect } from './dialect.js';
+import { changePosition, type PollCheckpoint } from './position.js';
 
 /** Rows counted past the watermark at most: status must stay cheap on a large backlog. */
 const BACKLOG_CAP = 100_000;

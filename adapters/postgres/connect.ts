@@ -1,9 +1,9 @@
-import { TransientError, UserInputError } from '../../src/core/errors';
-import { redactUrl } from '../../src/logging';
-import type { PgDriver } from './driver';
-import { isTransientPgError, oneLine, pgErrorCode } from './errors';
-import { poolDriver } from './pool-driver';
-import { pgConnectionConfig } from './tls';
+import { TransientError, UserInputError } from '../../src/core/errors.js';
+import { redactUrl } from '../../src/logging.js';
+import type { PgDriver } from './driver.js';
+import { isTransientPgError, oneLine, pgErrorCode } from './errors.js';
+import { poolDriver } from './pool-driver.js';
+import { pgConnectionConfig } from './tls.js';
 
 /**
  * Opens a pool for a `postgres://` URL and proves it works with one query, so a wrong password or

@@ -1,36 +1,36 @@
-import type { ChangeSource, TableStatus } from '../../src/core/change-source';
-import type { SequenceStore } from '../../src/core/checkpoint-store';
-import type { Logger } from '../../src/core/logger';
-import { loadMigrations, runMigrations } from '../../src/core/migrate';
-import type { CaptureMode } from '../../src/core/change-event';
-import { UserInputError } from '../../src/core/errors';
-import type { CapturedTableInfo, InstallOptions, InstallResult, SchemaVersionInfo, SourceDatabase, UpgradeResult } from '../../src/core/source-database';
-import type { TableRef } from '../../src/core/table-ref';
-import type { ChangeHistory, RetentionSetting } from '../../src/core/change-history';
-import { qualifiedName } from '../../src/core/table-ref';
-import type { PgDriver } from './driver';
-import { checkTableName, logTableName } from './identifiers';
-import { refuseNameClash } from '../../src/core/name-clash';
-import { SourceLocks } from './locks';
-import { pgMigrationDriver } from './migrations';
-import { pgSequenceStore } from './sequence-store';
-import { MIGRATIONS_DIR } from './sql-files';
-import { clearCheckpoint, getCaptured, hasCaptureCatalog, listCapturedRows, schemaVersions } from './state-store';
-import { tableStatuses } from './status';
-import { listProgress } from './snapshot/progress-store';
-import { PgSnapshotTarget } from './snapshot/target';
-import type { SnapshotTarget } from '../../src/core/snapshot';
-import type { TableSpec } from '../../src/core/table-spec';
-import { describeTable } from './describe';
-import { withSnapshots } from '../../src/snapshot/status';
-import { checkInstallable, installTable, uninstallTable } from './trigger/install';
-import { openPgHistory } from './trigger/history-reader';
-import { setRetention } from './trigger/history-store';
-import { SwitchingSource } from './upgrade/switching-source';
-import { requestTrigger } from './upgrade/to-trigger';
-import { requestWal } from './upgrade/to-wal';
-import { dropWalObjects } from './wal/cleanup';
-import { WAL_DEFAULTS, type WalConfig } from './wal/config';
+import type { ChangeSource, TableStatus } from '../../src/core/change-source.js';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
+import type { Logger } from '../../src/core/logger.js';
+import { loadMigrations, runMigrations } from '../../src/core/migrate.js';
+import type { CaptureMode } from '../../src/core/change-event.js';
+import { UserInputError } from '../../src/core/errors.js';
+import type { CapturedTableInfo, InstallOptions, InstallResult, SchemaVersionInfo, SourceDatabase, UpgradeResult } from '../../src/core/source-database.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { ChangeHistory, RetentionSetting } from '../../src/core/change-history.js';
+import { qualifiedName } from '../../src/core/table-ref.js';
+import type { PgDriver } from './driver.js';
+import { checkTableName, logTableName } from './identifiers.js';
+import { refuseNameClash } from '../../src/core/name-clash.js';
+import { SourceLocks } from './locks.js';
+import { pgMigrationDriver } from './migrations.js';
+import { pgSequenceStore } from './sequence-store.js';
+import { MIGRATIONS_DIR } from './sql-files.js';
+import { clearCheckpoint, getCaptured, hasCaptureCatalog, listCapturedRows, schemaVersions } from './state-store.js';
+import { tableStatuses } from './status.js';
+import { listProgress } from './snapshot/progress-store.js';
+import { PgSnapshotTarget } from './snapshot/target.js';
+import type { SnapshotTarget } from '../../src/core/snapshot.js';
+import type { TableSpec } from '../../src/core/table-spec.js';
+import { describeTable } from './describe.js';
+import { withSnapshots } from '../../src/snapshot/status.js';
+import { checkInstallable, installTable, uninstallTable } from './trigger/install.js';
+import { openPgHistory } from './trigger/history-reader.js';
+import { setRetention } from './trigger/history-store.js';
+import { TriggerWalSwitchingSource } from './upgrade/switching-source.js';
+import { requestTrigger } from './upgrade/to-trigger.js';
+import { requestWal } from './upgrade/to-wal.js';
+import { dropWalObjects } from './wal/cleanup.js';
+import { WAL_DEFAULTS, type WalConfig } from './wal/config.js';
 
 export interface PostgresOptions {
   /** Connection string for replication connections (WAL capture); absent for PGlite. */
@@ -135,7 +135,7 @@ export class PostgresDatabase implements SourceDatabase {
   }
 
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource {
-    return new SwitchingSource(table, {
+    return new TriggerWalSwitchingSource(table, {
       driver: this.driver,
       locks: this.locks,
       logger: ctx.logger,

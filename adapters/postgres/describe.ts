@@ -1,8 +1,8 @@
-import type { ColumnSpec, TableSpec } from '../../src/core/table-spec';
-import type { TableRef } from '../../src/core/table-ref';
-import { UserInputError } from '../../src/core/errors';
-import type { PgQueryable } from './driver';
-import { findTable, primaryKeyColumns } from './introspect';
+import type { ColumnSpec, TableSpec } from '../../src/core/table-spec.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { UserInputError } from '../../src/core/errors.js';
+import type { PgQueryable } from './driver.js';
+import { findTable, primaryKeyColumns } from './introspect.js';
 
 interface Row {
   name: string;

@@ -1,5 +1,5 @@
-import { TransientError } from '../../src/core/errors';
-import { redactSecrets } from '../../src/logging';
+import { TransientError } from '../../src/core/errors.js';
+import { redactSecrets } from '../../src/logging.js';
 
 /**
  * PostgreSQL failures that go away by themselves: connection loss, server shutting down or

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { UserInputError } from '../../src/core/errors';
-import type { TableRef } from '../../src/core/table-ref';
-import { qualifiedName } from '../../src/core/table-ref';
+import { UserInputError } from '../../src/core/errors.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { qualifiedName } from '../../src/core/table-ref.js';
 
 /** cdc's own schema in the user's database. */
 export const CDC_SCHEMA = 'cdc';

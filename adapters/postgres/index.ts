@@ -1,16 +1,16 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { UserInputError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import type { SourceDatabase } from '../../src/core/source-database';
-import { connectPool } from './connect';
-import { PostgresDatabase } from './database';
-import type { PgDriver } from './driver';
-import { pgliteDriver } from './pglite-driver';
-import { walConfigFromEnv, type WalConfig } from './wal/config';
+import { UserInputError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import { connectPool } from './connect.js';
+import { PostgresDatabase } from './database.js';
+import type { PgDriver } from './driver.js';
+import { pgliteDriver } from './pglite-driver.js';
+import { walConfigFromEnv, type WalConfig } from './wal/config.js';
 
-export type { PgDriver, PgQueryable, PgSession } from './driver';
-export { poolDriver } from './pool-driver';
-export { pgliteDriver } from './pglite-driver';
+export type { PgDriver, PgQueryable, PgSession } from './driver.js';
+export { poolDriver } from './pool-driver.js';
+export { pgliteDriver } from './pglite-driver.js';
 
 /** A PostgreSQL database (13+) over node-postgres, from a `postgres://` or `postgresql://` URL. */
 export async function openPostgres(url: string, options: { logger?: Logger } = {}): Promise<SourceDatabase> {

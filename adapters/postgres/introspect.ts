@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { TableRef } from '../../src/core/table-ref';
-import type { PgQueryable } from './driver';
-import type { ColumnType, PgTypeRow, TypeCatalog } from './types/pg-type';
-import { BUILTIN_TYPES, resolveType } from './types/pg-type';
+import type { TableRef } from '../../src/core/table-ref.js';
+import type { PgQueryable } from './driver.js';
+import type { ColumnType, PgTypeRow, TypeCatalog } from './types/pg-type.js';
+import { BUILTIN_TYPES, resolveType } from './types/pg-type.js';
 
 /**
  * Catalog lookups. Names are always bound parameters compared with pg_namespace/pg_class, never

@@ -1,6 +1,6 @@
-import { TransientError } from '../../src/core/errors';
-import type { PgDriver, PgSession } from './driver';
-import { advisoryKey } from './identifiers';
+import { TransientError } from '../../src/core/errors.js';
+import type { PgDriver, PgSession } from './driver.js';
+import { advisoryKey } from './identifiers.js';
 
 /**
  * One reader per table across all cdc processes: a session-level advisory lock per open source.

@@ -1,7 +1,7 @@
-import type { MigrationDriver } from '../../src/core/migrate';
-import type { PgDriver, PgSession } from './driver';
-import { advisoryKey } from './identifiers';
-import { assertTrustedCdcSchema } from './trust';
+import type { MigrationDriver } from '../../src/core/migrate.js';
+import type { PgDriver, PgSession } from './driver.js';
+import { advisoryKey } from './identifiers.js';
+import { assertTrustedCdcSchema } from './trust.js';
 
 /**
  * PostgreSQL side of the migration runner. The lock is a session-level advisory lock on a

@@ -1,6 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { PgDriver, PgQueryable, PgSession } from './driver';
-import { SESSION_SETTINGS } from './driver';
+import type { PgDriver, PgQueryable, PgSession } from './driver.js';
+import { SESSION_SETTINGS } from './driver.js';
 
 /**
  * PgDriver over PGlite (the embedded demo database). PGlite is one connection that serialises its

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import type { PgDriver, PgQueryable, PgSession } from './driver';
-import { SESSION_SETTINGS } from './driver';
-import { isTransientPgError } from './errors';
+import type { PgDriver, PgQueryable, PgSession } from './driver.js';
+import { SESSION_SETTINGS } from './driver.js';
+import { isTransientPgError } from './errors.js';
 
 /** PgDriver over a node-postgres pool: one connection per transaction, dedicated sessions for locks. */
 export function poolDriver(config: pg.PoolConfig): PgDriver {

@@ -1,5 +1,5 @@
-import type { SequenceStore } from '../../src/core/checkpoint-store';
-import type { PgQueryable } from './driver';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
+import type { PgQueryable } from './driver.js';
 
 /**
  * Sequence numbers in cdc.checkpoints.seq_reserved. One upsert statement both creates the row

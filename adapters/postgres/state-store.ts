@@ -1,6 +1,6 @@
-import type { CaptureMode } from '../../src/core/change-event';
-import type { PgQueryable } from './driver';
-import type { ColumnDefinition } from './introspect';
+import type { CaptureMode } from '../../src/core/change-event.js';
+import type { PgQueryable } from './driver.js';
+import type { ColumnDefinition } from './introspect.js';
 
 /** cdc.captured_tables: which tables have capture installed, and how. */
 export interface CapturedTableRow {

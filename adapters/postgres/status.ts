@@ -1,8 +1,8 @@
-import type { TableStatus } from '../../src/core/change-source';
-import type { PgQueryable } from './driver';
-import { quoteIdent } from './identifiers';
-import { listCapturedRows } from './state-store';
-import { pendingSlotDetails, walTableStatus } from './wal/status';
+import type { TableStatus } from '../../src/core/change-source.js';
+import type { PgQueryable } from './driver.js';
+import { quoteIdent } from './identifiers.js';
+import { listCapturedRows } from './state-store.js';
+import { pendingSlotDetails, walTableStatus } from './wal/status.js';
 
 /**
  * `cdc status` numbers per captured table. The backlog is an exact count(*) of the log (only

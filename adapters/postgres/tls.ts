@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
-import { UserInputError } from '../../src/core/errors';
-import { redactUrl } from '../../src/logging';
+import { UserInputError } from '../../src/core/errors.js';
+import { redactUrl } from '../../src/logging.js';
 
 /** libpq's sslmode values cdc implements; `allow`/`prefer` fall back to plaintext, which node-postgres cannot. */
 export const PG_SSLMODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;

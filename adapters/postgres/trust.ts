@@ -1,5 +1,5 @@
-import { UserInputError } from '../../src/core/errors';
-import type { PgQueryable } from './driver';
+import { UserInputError } from '../../src/core/errors.js';
+import type { PgQueryable } from './driver.js';
 
 /**
  * Roles cdc trusts in a database: superusers and the role cdc runs as, plus, when that role is not

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
-import type { ChangeEvent } from '../../src/core/change-event';
-import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
-import { deadLetterRecord, describeRejected, type EventEncoder, type Sink } from '../../src/core/sink';
+import type { ChangeEvent } from '../../src/core/change-event.js';
+import { FatalCaptureError, ValueLimitError } from '../../src/core/errors.js';
+import { deadLetterRecord, describeRejected, type EventEncoder, type Sink } from '../../src/core/sink.js';
 
 export interface StdoutSinkOptions {
   /**

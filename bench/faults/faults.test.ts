@@ -16,11 +16,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DIALECTS, type TestDatabase } from '../../test/helpers/dialects';
-import { consumeAll, topicOffset, uniqueId, type ConsumedMessage } from '../../test/helpers/kafka';
-import { runCli, startCli } from '../../test/helpers/cli';
-import { createHotTables, HOT_TABLE, observed, runWorkload, verify, type CommittedChange } from '../../test/helpers/workload';
-import { cleanInstances, FAULT_KAFKA, FAULT_MYSQL_ADMIN, FAULT_PG_ADMIN, restartInstance, startInstances } from './instances';
+import { DIALECTS, type TestDatabase } from '../../test/helpers/dialects.js';
+import { consumeAll, topicOffset, uniqueId, type ConsumedMessage } from '../../test/helpers/kafka.js';
+import { runCli, startCli } from '../../test/helpers/cli.js';
+import { createHotTables, HOT_TABLE, observed, runWorkload, verify, type CommittedChange } from '../../test/helpers/workload.js';
+import { cleanInstances, FAULT_KAFKA, FAULT_MYSQL_ADMIN, FAULT_PG_ADMIN, restartInstance, startInstances } from './instances.js';
 
 const KILLS = Number(process.env.CDC_FAULTS_KILLS ?? 10);
 

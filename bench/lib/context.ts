@@ -1,7 +1,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
-import type { TestDatabase } from '../../test/helpers/dialects';
-import { createMysqlDatabase, createPostgresDatabase } from '../../test/helpers/dialects';
-import { KAFKA_BROKERS, uniqueId } from '../../test/helpers/kafka';
+import type { TestDatabase } from '../../test/helpers/dialects.js';
+import { createMysqlDatabase, createPostgresDatabase } from '../../test/helpers/dialects.js';
+import { KAFKA_BROKERS, uniqueId } from '../../test/helpers/kafka.js';
 
 export type Dialect = 'postgres' | 'mysql';
 export const SECTIONS = ['drain', 'latency', 'overhead', 'kafka-clients', 'debezium', 'wal-latency', 'memory'] as const;

@@ -1,6 +1,6 @@
-import type { TestDatabase } from '../../test/helpers/dialects';
-import { insertRangeSql } from './seed';
-import { wallClockMs } from './timing';
+import type { TestDatabase } from '../../test/helpers/dialects.js';
+import { insertRangeSql } from './seed.js';
+import { wallClockMs } from './timing.js';
 
 /**
  * Commits INSERTs of ~1 KB rows at a fixed rate: every 10 ms a transaction with rate/100 rows

@@ -1,5 +1,5 @@
-import type { SectionId } from './context';
-import { table } from './markdown';
+import type { SectionId } from './context.js';
+import { table } from './markdown.js';
 
 export interface SectionResult {
   id: SectionId;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { TestDatabase } from '../../test/helpers/dialects';
-import { runCli } from '../../test/helpers/cli';
+import type { TestDatabase } from '../../test/helpers/dialects.js';
+import { runCli } from '../../test/helpers/cli.js';
 
 /**
  * The benchmark table: ~1 KB rows (a 960-character text column), like a typical legacy row with

@@ -1,4 +1,4 @@
-import { deriveEventId, type ChangeEvent } from '../../src/core/change-event';
+import { deriveEventId, type ChangeEvent } from '../../src/core/change-event.js';
 
 /**
  * Events shaped like the drain benchmark's rows (an INSERT of a row with a ~`rowBytes` text column),

@@ -1,6 +1,6 @@
-import type { ChangeEvent } from '../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../src/core/change-source';
-import type { EventEncoder, Sink } from '../../src/core/sink';
+import type { ChangeEvent } from '../../src/core/change-event.js';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../src/core/change-source.js';
+import type { EventEncoder, Sink } from '../../src/core/sink.js';
 
 /**
  * Bench-only decorators of the pipeline's own interfaces (STYLE rule 8): they time each call and

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorkerJob, WorkerResult } from '../workers/pipeline-worker';
-import { summarizeProfiles, type ProfileSummary } from './profile';
+import type { WorkerJob, WorkerResult } from '../workers/pipeline-worker.js';
+import { summarizeProfiles, type ProfileSummary } from './profile.js';
 
 const WORKER = fileURLToPath(new URL('../workers/pipeline-worker.ts', import.meta.url));
 

@@ -12,7 +12,7 @@
  *   node --import tsx bench/micro/lossless-strings.ts
  */
 import { parse as losslessJsonParse } from 'lossless-json';
-import { parseJsonRaw, RawNumber } from '../../src/core/lossless-json';
+import { parseJsonRaw, RawNumber } from '../../src/core/lossless-json.js';
 
 const payload = Array.from({ length: 30 }, (_, i) => 'c4ca4238a0b923820dcc509a6f75849b'.replace(/\d/g, String(i % 10))).join('');
 const image = JSON.stringify({ id: 123456, k: 456, payload, updated_at: '2024-01-02T03:04:05.123456+00:00', note: 'a "quoted"\nline' });

@@ -1,14 +1,14 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consumeAll, testKafka, topicOffset } from '../../test/helpers/kafka';
-import type { BenchContext } from '../lib/context';
-import { perSecond } from '../lib/context';
-import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../lib/debezium';
-import { writeAtFixedRate } from '../lib/fixed-rate-writer';
-import { fmt, percentile, ratio, table } from '../lib/markdown';
-import { analyze, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed';
-import { runWorker, startWorker } from '../lib/worker';
-import { runCli } from '../../test/helpers/cli';
+import { consumeAll, testKafka, topicOffset } from '../../test/helpers/kafka.js';
+import type { BenchContext } from '../lib/context.js';
+import { perSecond } from '../lib/context.js';
+import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../lib/debezium.js';
+import { writeAtFixedRate } from '../lib/fixed-rate-writer.js';
+import { fmt, percentile, ratio, table } from '../lib/markdown.js';
+import { analyze, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed.js';
+import { runWorker, startWorker } from '../lib/worker.js';
+import { runCli } from '../../test/helpers/cli.js';
 
 /**
  * 6. cdc (trigger mode) and Debezium Server (log-based: pgoutput logical decoding) on the same

@@ -1,10 +1,10 @@
-import type { WorkerResult } from '../workers/pipeline-worker';
-import type { BenchContext, Dialect } from '../lib/context';
-import { perSecond } from '../lib/context';
-import type { ProfileSummary } from '../lib/profile';
-import { analyze, backlog, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed';
-import { runWorker } from '../lib/worker';
-import { fmt, table } from '../lib/markdown';
+import type { WorkerResult } from '../workers/pipeline-worker.js';
+import type { BenchContext, Dialect } from '../lib/context.js';
+import { perSecond } from '../lib/context.js';
+import type { ProfileSummary } from '../lib/profile.js';
+import { analyze, backlog, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed.js';
+import { runWorker } from '../lib/worker.js';
+import { fmt, table } from '../lib/markdown.js';
 
 /**
  * 1. Drain throughput: a backlog of ~1 KB changes in the change log, drained into Kafka (acks=all,

@@ -1,9 +1,9 @@
-import type { SinkKind } from '../workers/pipeline-worker';
-import type { BenchContext } from '../lib/context';
-import { perSecond } from '../lib/context';
-import { fmt, median, ratio, table } from '../lib/markdown';
-import { analyze, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed';
-import { runWorker } from '../lib/worker';
+import type { SinkKind } from '../workers/pipeline-worker.js';
+import type { BenchContext } from '../lib/context.js';
+import { perSecond } from '../lib/context.js';
+import { fmt, median, ratio, table } from '../lib/markdown.js';
+import { analyze, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed.js';
+import { runWorker } from '../lib/worker.js';
 
 /**
  * 5. The Kafka client under the sink: kafkajs (what `cdc run` uses) against @platformatic/kafka

@@ -1,8 +1,8 @@
-import type { BenchContext, Dialect } from '../lib/context';
-import { writeAtFixedRate } from '../lib/fixed-rate-writer';
-import { fmt, percentile, table } from '../lib/markdown';
-import { backlog, BENCH_TABLE, createBenchTable, installTriggers } from '../lib/seed';
-import { startWorker } from '../lib/worker';
+import type { BenchContext, Dialect } from '../lib/context.js';
+import { writeAtFixedRate } from '../lib/fixed-rate-writer.js';
+import { fmt, percentile, table } from '../lib/markdown.js';
+import { backlog, BENCH_TABLE, createBenchTable, installTriggers } from '../lib/seed.js';
+import { startWorker } from '../lib/worker.js';
 
 /**
  * 2. Steady-state latency: a writer commits at a fixed rate while the pipeline runs like `cdc run`

@@ -1,9 +1,9 @@
-import type { BenchContext, Dialect } from '../lib/context';
-import { perSecond } from '../lib/context';
-import { fmt, table } from '../lib/markdown';
-import { analyze, backlog, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed';
-import { runWorker } from '../lib/worker';
-import { byProgress } from './drain';
+import type { BenchContext, Dialect } from '../lib/context.js';
+import { perSecond } from '../lib/context.js';
+import { fmt, table } from '../lib/markdown.js';
+import { analyze, backlog, BENCH_TABLE, createBenchTable, installTriggers, seedBacklog } from '../lib/seed.js';
+import { runWorker } from '../lib/worker.js';
+import { byProgress } from './drain.js';
 
 /**
  * 4. Memory: RSS of the pipeline process, sampled every 250 ms, while it drains a backlog of

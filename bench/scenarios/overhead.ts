@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import type { TestDatabase } from '../../test/helpers/dialects';
-import type { BenchContext, Dialect } from '../lib/context';
-import { fmt, median, ratio, table } from '../lib/markdown';
-import { installTriggers, uninstallTriggers } from '../lib/seed';
+import type { TestDatabase } from '../../test/helpers/dialects.js';
+import type { BenchContext, Dialect } from '../lib/context.js';
+import { fmt, median, ratio, table } from '../lib/markdown.js';
+import { installTriggers, uninstallTriggers } from '../lib/seed.js';
 
 /**
  * 3. What capture costs the source: a standard write benchmark without capture (A) and with the

@@ -1,13 +1,13 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consumeAll, testKafka, topicOffset } from '../../test/helpers/kafka';
-import { runCli } from '../../test/helpers/cli';
-import type { BenchContext } from '../lib/context';
-import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../lib/debezium';
-import { writeAtFixedRate, type WriterResult } from '../lib/fixed-rate-writer';
-import { fmt, percentile, ratio, table } from '../lib/markdown';
-import { createBenchTable, installTriggers } from '../lib/seed';
-import { startWorker } from '../lib/worker';
+import { consumeAll, testKafka, topicOffset } from '../../test/helpers/kafka.js';
+import { runCli } from '../../test/helpers/cli.js';
+import type { BenchContext } from '../lib/context.js';
+import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../lib/debezium.js';
+import { writeAtFixedRate, type WriterResult } from '../lib/fixed-rate-writer.js';
+import { fmt, percentile, ratio, table } from '../lib/markdown.js';
+import { createBenchTable, installTriggers } from '../lib/seed.js';
+import { startWorker } from '../lib/worker.js';
 
 /**
  * 7. Steady-state latency of the two log-based captures side by side: cdc's WAL adapter (`cdc

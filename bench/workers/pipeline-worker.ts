@@ -12,22 +12,22 @@
  * The result is written as JSON to `out`.
  */
 import { writeFileSync } from 'node:fs';
-import { KafkaSink } from '../../adapters/kafka/kafka-sink';
-import { KAFKA_DEFAULTS } from '../../adapters/kafka/config';
-import { PlatformaticKafkaSink } from '../../adapters/kafka-platformatic/platformatic-sink';
-import type { ChangeEvent } from '../../src/core/change-event';
-import type { Logger } from '../../src/core/logger';
-import type { EventEncoder, Sink } from '../../src/core/sink';
-import { parseTableRef, qualifiedName } from '../../src/core/table-ref';
-import { parseSchedule } from '../../src/config/schedule';
-import { encoderFor } from '../../src/format';
-import { SequenceAllocator } from '../../src/pipeline/sequence-allocator';
-import { TablePipeline } from '../../src/pipeline/table-pipeline';
-import { CaptureService } from '../../src/service/capture-service';
-import { createTicker } from '../../src/service/ticker';
-import { openSourceDatabase } from '../../src/sources/open-source-database';
-import { StageClock, TimedSink, TimedSource, timedEncoder } from '../lib/timing';
-import { syntheticEvents } from '../lib/synthetic';
+import { KafkaSink } from '../../adapters/kafka/kafka-sink.js';
+import { KAFKA_DEFAULTS } from '../../src/config/kafka-settings.js';
+import { PlatformaticKafkaSink } from '../../adapters/kafka-platformatic/platformatic-sink.js';
+import type { ChangeEvent } from '../../src/core/change-event.js';
+import type { Logger } from '../../src/core/logger.js';
+import type { EventEncoder, Sink } from '../../src/core/sink.js';
+import { parseTableRef, qualifiedName } from '../../src/core/table-ref.js';
+import { parseSchedule } from '../../src/config/schedule.js';
+import { encoderFor } from '../../src/format/index.js';
+import { SequenceAllocator } from '../../src/pipeline/sequence-allocator.js';
+import { TablePipeline } from '../../src/pipeline/table-pipeline.js';
+import { CaptureService } from '../../src/service/capture-service.js';
+import { createTicker } from '../../src/service/ticker.js';
+import { openSourceDatabase } from '../../src/sources/open-source-database.js';
+import { StageClock, TimedSink, TimedSource, timedEncoder } from '../lib/timing.js';
+import { syntheticEvents } from '../lib/synthetic.js';
 
 export type SinkKind = 'kafkajs' | 'platformatic';
 

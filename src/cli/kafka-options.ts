@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
-import { SASL_MECHANISMS, type KafkaSecurity } from '../../adapters/kafka/config';
-import { resolveKafkaSecurity } from '../config/kafka-security';
-import { validateConfig } from '../config/load';
-import type { CdcConfig } from '../config/schema';
-import { ConfigError } from '../core/errors';
+import { SASL_MECHANISMS, type KafkaSecurity } from '../config/kafka-settings.js';
+import { resolveKafkaSecurity } from '../config/kafka-security.js';
+import { validateConfig } from '../config/load.js';
+import type { CdcConfig } from '../config/schema.js';
+import { ConfigError } from '../core/errors.js';
 
 /** The Kafka security flags as commander hands them over; each has its CDC_KAFKA_* variable. */
 export interface KafkaSecurityFlags {

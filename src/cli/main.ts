@@ -1,15 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { CdcError, isPrivilegeError } from '../core/errors';
-import { redactSecrets } from '../logging';
-import { registerInstallTriggers, registerUninstallTriggers } from './commands/triggers';
-import { registerRun } from './commands/run';
-import { registerStatus } from './commands/status';
-import { registerUpgrade } from './commands/upgrade';
-import { registerPoll } from './commands/poll';
-import { registerReplay } from './commands/replay';
-import { registerRoute } from './commands/route';
-import { registerSchema } from './commands/schema';
-import { registerSnapshot } from './commands/snapshot';
+import { CdcError, isPrivilegeError } from '../core/errors.js';
+import { redactSecrets } from '../logging.js';
+import { registerCommands } from './command-list.js';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
@@ -20,18 +12,8 @@ const program = new Command('cdc')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerInstallTriggers(program);
-registerUninstallTriggers(program);
-registerRun(program);
-registerStatus(program);
-registerUpgrade(program);
-registerPoll(program);
-registerReplay(program);
-registerRoute(program);
-registerSchema(program);
-registerSnapshot(program);
-
 try {
+  await registerCommands(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

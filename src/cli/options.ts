@@ -1,7 +1,7 @@
 import { Option } from 'commander';
-import { UserInputError } from '../core/errors';
-import { parseTableRef, splitTableList, type TableRef } from '../core/table-ref';
-import { withPasswordFile } from '../config/url-password';
+import { UserInputError } from '../core/errors.js';
+import { parseTableRef, splitTableList, type TableRef } from '../core/table-ref.js';
+import { withPasswordFile } from '../config/url-password.js';
 
 /** Flags shared by several commands, each with its environment variable. */
 export const sourceOption = () =>

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
-import type { Logger } from '../core/logger';
-import type { SnapshotProgress } from '../core/snapshot';
-import { percentDone } from '../snapshot/run-snapshot';
+import type { Logger } from '../core/logger.js';
+import type { SnapshotProgress } from '../core/snapshot.js';
+import { percentDone } from '../snapshot/run-snapshot.js';
 
 /** Shows a running snapshot: a progress bar on a terminal, a JSON log line every few seconds otherwise. */
 export interface ProgressDisplay {

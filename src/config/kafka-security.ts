@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { SASL_MECHANISMS, type KafkaSecurity } from '../../adapters/kafka/config';
-import { ConfigError } from '../core/errors';
-import { readKeyFile, secretFrom } from './secret-file';
+import { SASL_MECHANISMS, type KafkaSecurity } from './kafka-settings.js';
+import { ConfigError } from '../core/errors.js';
+import { readKeyFile, secretFrom } from './secret-file.js';
 
 const path = z.string().min(1);
 

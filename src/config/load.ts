@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../core/errors';
-import { configSchema, type CdcConfig } from './schema';
+import { ConfigError } from '../core/errors.js';
+import { configSchema, type CdcConfig } from './schema.js';
 
 /** Reads `--config` (YAML or JSON; YAML is a superset) into a plain object. */
 export function readConfigFile(path: string): unknown {

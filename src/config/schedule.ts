@@ -1,5 +1,5 @@
 import cron from 'node-cron';
-import { MAX_TIMER_MS, MAX_TIMER_TEXT } from '../core/timers';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT } from '../core/timers.js';
 
 /**
  * When a table's poller wakes up. A duration (`50ms`, `2s`, `1m`) is a fixed interval, which is

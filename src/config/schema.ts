@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { OVERSIZE_POLICIES } from '../../adapters/kafka/config';
-import { FORMATS } from '../format';
-import { scheduleProblem } from './schedule';
-import { MAX_TIMER_MS } from '../core/timers';
-import { BINARY_HANDLING_MODES, DECIMAL_HANDLING_MODES, INTERVAL_HANDLING_MODES, SKIPPED_OPERATIONS, TIME_PRECISION_MODES } from '../format/debezium/options';
-import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot';
-import { tableTransformShape } from '../transform/schema';
-import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security';
-import { sourceTlsSchema } from './source-tls';
+import { OVERSIZE_POLICIES } from './kafka-settings.js';
+import { FORMATS } from '../format/index.js';
+import { scheduleProblem } from './schedule.js';
+import { MAX_TIMER_MS } from '../core/timers.js';
+import { BINARY_HANDLING_MODES, DECIMAL_HANDLING_MODES, INTERVAL_HANDLING_MODES, SKIPPED_OPERATIONS, TIME_PRECISION_MODES } from '../format/debezium/options.js';
+import { DEFAULT_SNAPSHOT_CHUNK_SIZE } from '../core/snapshot.js';
+import { tableTransformShape } from '../transform/schema.js';
+import { kafkaSaslSchema, kafkaSslSchema } from './kafka-security.js';
+import { sourceTlsSchema } from './source-tls.js';
 
 export const SINKS = ['kafka', 'stdout'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../core/errors';
+import { ConfigError } from '../core/errors.js';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { sourceKind } from '../core/database-url';
-import { ConfigError } from '../core/errors';
+import { sourceKind } from '../core/database-url.js';
+import { ConfigError } from '../core/errors.js';
 
 /** One vocabulary for every database, libpq's; each is translated to the database's own URL parameter. */
 export const SOURCE_TLS_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;

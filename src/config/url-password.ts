@@ -1,5 +1,5 @@
-import { ConfigError } from '../core/errors';
-import { readSecretFile } from './secret-file';
+import { ConfigError } from '../core/errors.js';
+import { readSecretFile } from './secret-file.js';
 
 /**
  * `url` with the password from `file` put into it, so a container secret works for a database or

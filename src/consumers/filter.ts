@@ -1,6 +1,6 @@
-import type { ChangeEvent, Operation, Row } from '../core/change-event';
-import type { ConsumerOperation, ConsumerRoute } from '../core/consumer-route';
-import { FatalCaptureError } from '../core/errors';
+import type { ChangeEvent, Operation, Row } from '../core/change-event.js';
+import type { ConsumerOperation, ConsumerRoute } from '../core/consumer-route.js';
+import { FatalCaptureError } from '../core/errors.js';
 
 /** What the router does with one record of a source topic. */
 export type RouteDecision =

@@ -1,6 +1,6 @@
-import type { ConsumerRoute } from '../core/consumer-route';
-import { UserInputError } from '../core/errors';
-import { consumerTopic, validateConsumerRoute } from './validate';
+import type { ConsumerRoute } from '../core/consumer-route.js';
+import { UserInputError } from '../core/errors.js';
+import { consumerTopic, validateConsumerRoute } from './validate.js';
 
 /** `cdc route` flags as commander hands them over: repeatable lists, each item may be comma-separated. */
 export interface RouteFlags {

@@ -1,5 +1,5 @@
-import type { ConsumerOperation, ConsumerRoute } from '../core/consumer-route';
-import { UserInputError } from '../core/errors';
+import type { ConsumerOperation, ConsumerRoute } from '../core/consumer-route.js';
+import { UserInputError } from '../core/errors.js';
 
 export const CONSUMER_OPERATIONS: readonly ConsumerOperation[] = ['INSERT', 'UPDATE', 'DELETE'];
 

@@ -1,4 +1,4 @@
-import type { CapturedChange } from './change-event';
+import type { CapturedChange } from './change-event.js';
 
 /**
  * Retained change-log history (trigger capture with retention, docs/replay.md "From the change

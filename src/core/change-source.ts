@@ -1,6 +1,6 @@
-import type { CapturedChange, CaptureMode } from './change-event';
-import type { SnapshotProgress } from './snapshot';
-import type { TableRef } from './table-ref';
+import type { CapturedChange, CaptureMode } from './change-event.js';
+import type { SnapshotProgress } from './snapshot.js';
+import type { TableRef } from './table-ref.js';
 
 /** One read from a source: changes in emission order and the position that acknowledges them. */
 export interface ChangeBatch {

@@ -1,4 +1,4 @@
-import type { Dialect } from './source-database';
+import type { Dialect } from './source-database.js';
 
 /** Which adapter family a `--source` URL belongs to. */
 export type SourceKind = Dialect | 'pglite';

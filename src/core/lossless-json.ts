@@ -1,7 +1,7 @@
 import { parse as parseWithNumbers } from 'json-custom-numbers';
 import { isSafeNumber, parse, type ParseOptions } from 'lossless-json';
-import { ValueLimitError } from './errors';
-import { setOwn } from './row';
+import { ValueLimitError } from './errors.js';
+import { setOwn } from './row.js';
 
 export { setOwn };
 

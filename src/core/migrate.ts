@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from './logger';
+import type { Logger } from './logger.js';
 
 /**
  * Forward-only, numbered migrations of cdc's own objects (`migrations/<dialect>/NNN_name.sql`).

@@ -1,4 +1,4 @@
-import { UserInputError } from './errors';
+import { UserInputError } from './errors.js';
 
 /**
  * Derived object names (change-log tables, functions, triggers) are a readable part plus 32 bits

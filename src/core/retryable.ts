@@ -1,4 +1,4 @@
-import { ConfigError, FatalCaptureError, TransientError, UserInputError } from './errors';
+import { ConfigError, FatalCaptureError, TransientError, UserInputError } from './errors.js';
 
 /**
  * Which failures are worth retrying. A CDC service must ride out a restarting database or broker

@@ -1,4 +1,4 @@
-import type { Row } from './change-event';
+import type { Row } from './change-event.js';
 
 /**
  * Building row objects safely. Rows are keyed by names from users' schemas, and any name may be

@@ -1,4 +1,4 @@
-import type { ChangeEvent } from './change-event';
+import type { ChangeEvent } from './change-event.js';
 
 /**
  * Where events go (Kafka, stdout/JSONL). Lifecycle: open() once, write() many times, close() once.

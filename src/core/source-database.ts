@@ -1,11 +1,11 @@
-import type { CaptureMode } from './change-event';
-import type { ChangeSource, TableStatus } from './change-source';
-import type { SequenceStore } from './checkpoint-store';
-import type { TableRef } from './table-ref';
-import type { ChangeHistory, RetentionSetting } from './change-history';
-import type { Logger } from './logger';
-import type { SnapshotTarget } from './snapshot';
-import type { TableSpec } from './table-spec';
+import type { CaptureMode } from './change-event.js';
+import type { ChangeSource, TableStatus } from './change-source.js';
+import type { SequenceStore } from './sequence-store.js';
+import type { TableRef } from './table-ref.js';
+import type { ChangeHistory, RetentionSetting } from './change-history.js';
+import type { Logger } from './logger.js';
+import type { SnapshotTarget } from './snapshot.js';
+import type { TableSpec } from './table-spec.js';
 
 export type Dialect = 'postgres' | 'mysql' | 'mongodb';
 

@@ -1,5 +1,5 @@
-import type { ChangeEvent } from './change-event';
-import type { Dialect } from './source-database';
+import type { ChangeEvent } from './change-event.js';
+import type { Dialect } from './source-database.js';
 
 /**
  * A column's declared type, as the database names it: what a format needs beyond the canonical

@@ -1,4 +1,4 @@
-import type { Logger } from './logger';
+import type { Logger } from './logger.js';
 
 /** How often a running source looks at its triggers: one catalog query per table per interval. */
 export const TRIGGER_CHECK_MS = 10_000;

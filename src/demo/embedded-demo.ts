@@ -1,6 +1,6 @@
-import type { CdcConfig } from '../config/schema';
-import type { Logger } from '../core/logger';
-import type { SourceDatabase } from '../core/source-database';
+import type { CdcConfig } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { SourceDatabase } from '../core/source-database.js';
 
 const DEMO_URL = 'pglite://memory';
 
@@ -19,7 +19,7 @@ export interface EmbeddedDemo {
  */
 export async function startEmbeddedDemo(logger: Logger, stopService: AbortController): Promise<EmbeddedDemo> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const { openPglite } = await import('../../adapters/postgres');
+  const { openPglite } = await import('../../adapters/postgres/index.js');
   const pg = new PGlite();
   await pg.exec(`
     CREATE TABLE users (

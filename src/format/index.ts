@@ -1,6 +1,6 @@
-import type { EventEncoder } from '../core/sink';
-import { debeziumEncoder, type DebeziumOptions } from './debezium';
-import { encodeNative } from './native';
+import type { EventEncoder } from '../core/sink.js';
+import { debeziumEncoder, type DebeziumOptions } from './debezium/index.js';
+import { encodeNative } from './native.js';
 
 export const FORMATS = ['native', 'debezium'] as const;
 export type Format = (typeof FORMATS)[number];

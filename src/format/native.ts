@@ -1,5 +1,5 @@
-import type { ChangeEvent } from '../core/change-event';
-import type { EncodedMessage } from '../core/sink';
+import type { ChangeEvent } from '../core/change-event.js';
+import type { EncodedMessage } from '../core/sink.js';
 
 /**
  * The message key is the primary key as compact JSON (`{"id":42}`) in key-column order, so every

@@ -1,5 +1,5 @@
-import type { RetentionSetting } from '../core/change-history';
-import type { Logger } from '../core/logger';
+import type { RetentionSetting } from '../core/change-history.js';
+import type { Logger } from '../core/logger.js';
 
 /** What a trigger source's history needs from its database (adapters/<dialect>/trigger/history.ts). */
 export interface HistoryStore {

@@ -1,5 +1,5 @@
-import type { HistoryWindow, RetentionSetting } from '../core/change-history';
-import { UserInputError } from '../core/errors';
+import type { HistoryWindow, RetentionSetting } from '../core/change-history.js';
+import { UserInputError } from '../core/errors.js';
 
 /**
  * The retention flag and the question "does the kept history cover this window?". Pure.

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RouteMetrics } from '../consumers/metrics';
-import type { PipelineMetrics } from '../pipeline/metrics';
+import type { RouteMetrics } from '../consumers/metrics.js';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
 
 /** Prometheus metrics for the pipeline, served on `/metrics` when `--metrics-port` is set. */
 export class PrometheusMetrics implements PipelineMetrics, RouteMetrics {

@@ -1,4 +1,4 @@
-import { safeTimeout } from '../core/timers';
+import { safeTimeout } from '../core/timers.js';
 
 /** Exponential backoff with full jitter, capped; reset after a success. */
 export class Backoff {

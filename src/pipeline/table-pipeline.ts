@@ -1,15 +1,15 @@
-import type { ChangeEvent } from '../core/change-event';
-import { toChangeEvent } from '../core/change-event';
-import { attachTableSpec, type TableSpec } from '../core/table-spec';
-import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source';
-import type { Logger } from '../core/logger';
-import { describeRejected, type Sink } from '../core/sink';
-import { qualifiedName } from '../core/table-ref';
-import { FatalCaptureError, ValueLimitError } from '../core/errors';
-import { isRetryable } from '../core/retryable';
-import { Backoff, sleep } from './backoff';
-import type { SequenceAllocator } from './sequence-allocator';
-import type { PipelineMetrics } from './metrics';
+import type { ChangeEvent } from '../core/change-event.js';
+import { toChangeEvent } from '../core/change-event.js';
+import { attachTableSpec, type TableSpec } from '../core/table-spec.js';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source.js';
+import type { Logger } from '../core/logger.js';
+import { describeRejected, type Sink } from '../core/sink.js';
+import { qualifiedName } from '../core/table-ref.js';
+import { FatalCaptureError, ValueLimitError } from '../core/errors.js';
+import { isRetryable } from '../core/retryable.js';
+import { Backoff, sleep } from './backoff.js';
+import type { SequenceAllocator } from './sequence-allocator.js';
+import type { PipelineMetrics } from './metrics.js';
 
 /** Applied to each event before the sink; returning null drops it (filters). */
 export type EventTransform = (event: ChangeEvent) => ChangeEvent | null;

@@ -1,6 +1,6 @@
-import { isRetryable } from '../core/retryable';
-import { TransientError } from '../core/errors';
-import { Backoff, sleep } from './backoff';
+import { isRetryable } from '../core/retryable.js';
+import { TransientError } from '../core/errors.js';
+import { Backoff, sleep } from './backoff.js';
 
 /**
  * Start-up connections: retry a retryable failure (database or broker still booting) until

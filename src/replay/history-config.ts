@@ -1,8 +1,8 @@
-import { UserInputError } from '../core/errors';
-import { parseTableRef, qualifiedName } from '../core/table-ref';
-import type { CdcConfig, TableEntry } from '../config/schema';
-import { compileTransform } from '../transform/compile';
-import type { EventTransform } from '../pipeline/table-pipeline';
+import { UserInputError } from '../core/errors.js';
+import { parseTableRef, qualifiedName } from '../core/table-ref.js';
+import type { CdcConfig, TableEntry } from '../config/schema.js';
+import { compileTransform } from '../transform/compile.js';
+import type { EventTransform } from '../pipeline/table-pipeline.js';
 
 /**
  * What `cdc run --config` applied to one table's events, so `cdc replay --from-history --config`

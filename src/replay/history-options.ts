@@ -1,9 +1,9 @@
-import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../../adapters/kafka/config';
-import { UserInputError } from '../core/errors';
-import { FORMATS, type Format } from '../format';
-import type { RunSettings } from './history-config';
-import { checkTopicName, type ReplayFlags } from './options';
-import { instantFromMillis, makeWindow, parseInstantFlag, type TimeWindow } from './window';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../config/kafka-settings.js';
+import { UserInputError } from '../core/errors.js';
+import { FORMATS, type Format } from '../format/index.js';
+import type { RunSettings } from './history-config.js';
+import { checkTopicName, type ReplayFlags } from './options.js';
+import { instantFromMillis, makeWindow, parseInstantFlag, type TimeWindow } from './window.js';
 
 /** A validated `cdc replay --from-history` request; checked before any connection is made. */
 export interface HistoryReplayRequest {

@@ -1,7 +1,7 @@
-import { topicName } from '../../adapters/kafka/topic-name';
-import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../../adapters/kafka/config';
-import { UserInputError } from '../core/errors';
-import { instantFromMillis, makeWindow, parseInstantFlag, type TimeWindow } from './window';
+import { topicName } from '../core/topic-name.js';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../config/kafka-settings.js';
+import { UserInputError } from '../core/errors.js';
+import { instantFromMillis, makeWindow, parseInstantFlag, type TimeWindow } from './window.js';
 
 /** The flags of `cdc replay` as commander hands them over (strings, already defaulted). */
 export interface ReplayFlags {

@@ -1,4 +1,4 @@
-import { UserInputError } from '../core/errors';
+import { UserInputError } from '../core/errors.js';
 
 /**
  * The replay window and the question "is this message's change inside it?". Pure: no Kafka here.

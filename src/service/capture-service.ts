@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import type { Logger } from '../core/logger';
-import type { Sink } from '../core/sink';
-import type { TablePipeline } from '../pipeline/table-pipeline';
-import type { Ticker } from './ticker';
-import type { BackgroundTask } from '../snapshot/snapshot-task';
+import type { Logger } from '../core/logger.js';
+import type { Sink } from '../core/sink.js';
+import type { TablePipeline } from '../pipeline/table-pipeline.js';
+import type { Ticker } from './ticker.js';
+import type { BackgroundTask } from '../snapshot/snapshot-task.js';
 
 export interface TableJob {
   pipeline: TablePipeline;

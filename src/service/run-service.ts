@@ -1,9 +1,9 @@
-import type { CdcConfig } from '../config/schema';
-import type { Logger } from '../core/logger';
-import { wire, type WireOptions } from '../wiring';
-import { startEmbeddedDemo } from '../demo/embedded-demo';
-import { onStopSignal } from '../cli/signals';
-import { safeTimeout } from '../core/timers';
+import type { CdcConfig } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import { wire, type WireOptions } from '../wiring.js';
+import { startEmbeddedDemo } from '../demo/embedded-demo.js';
+import { onStopSignal } from '../cli/signals.js';
+import { safeTimeout } from '../core/timers.js';
 
 /**
  * `cdc run`: wires the service, runs it until SIGTERM/SIGINT, and shuts down cleanly — the batch

@@ -1,6 +1,6 @@
 import cron from 'node-cron';
-import { sleep } from '../pipeline/backoff';
-import type { Schedule } from '../config/schedule';
+import { sleep } from '../pipeline/backoff.js';
+import type { Schedule } from '../config/schedule.js';
 
 /**
  * Waits for a table's next poll. Ticks that fire while the table is still draining are coalesced:

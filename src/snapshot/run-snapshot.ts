@@ -1,6 +1,6 @@
-import { isRetryable } from '../core/retryable';
-import type { SnapshotOptions, SnapshotProgress, SnapshotTarget } from '../core/snapshot';
-import { Backoff, sleep } from '../pipeline/backoff';
+import { isRetryable } from '../core/retryable.js';
+import type { SnapshotOptions, SnapshotProgress, SnapshotTarget } from '../core/snapshot.js';
+import { Backoff, sleep } from '../pipeline/backoff.js';
 
 /**
  * Runs (or resumes) one table's snapshot to the end, chunk by chunk. A snapshot that finished is

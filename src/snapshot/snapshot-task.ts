@@ -1,7 +1,7 @@
-import { UserInputError } from '../core/errors';
-import type { Logger } from '../core/logger';
-import type { SnapshotTarget } from '../core/snapshot';
-import { runSnapshot } from './run-snapshot';
+import { UserInputError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { SnapshotTarget } from '../core/snapshot.js';
+import { runSnapshot } from './run-snapshot.js';
 
 /** Work `cdc run` does beside the table loops; its failure is logged, never fatal to capture. */
 export type BackgroundTask = (signal: AbortSignal) => Promise<void>;

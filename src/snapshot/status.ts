@@ -1,6 +1,6 @@
-import type { TableStatus } from '../core/change-source';
-import type { SnapshotProgress } from '../core/snapshot';
-import { percentDone } from './run-snapshot';
+import type { TableStatus } from '../core/change-source.js';
+import type { SnapshotProgress } from '../core/snapshot.js';
+import { percentDone } from './run-snapshot.js';
 
 /** Attaches each table's snapshot progress to its status row (by qualified name). */
 export function withSnapshots(statuses: TableStatus[], snapshots: readonly SnapshotProgress[]): TableStatus[] {

@@ -1,7 +1,7 @@
-import { sourceKind } from '../core/database-url';
-import { UserInputError } from '../core/errors';
-import type { SourceDatabase } from '../core/source-database';
-import { redactUrl } from '../logging';
+import { sourceKind } from '../core/database-url.js';
+import { UserInputError } from '../core/errors.js';
+import type { SourceDatabase } from '../core/source-database.js';
+import { redactUrl } from '../logging.js';
 
 /**
  * Opens the adapter for a `--source` URL. Adapters are imported lazily so a PostgreSQL user never
@@ -10,19 +10,19 @@ import { redactUrl } from '../logging';
 export async function openSourceDatabase(url: string): Promise<SourceDatabase> {
   switch (sourceKind(url)) {
     case 'postgres': {
-      const { openPostgres } = await import('../../adapters/postgres');
+      const { openPostgres } = await import('../../adapters/postgres/index.js');
       return openPostgres(url);
     }
     case 'mysql': {
-      const { openMysql } = await import('../../adapters/mysql');
+      const { openMysql } = await import('../../adapters/mysql/index.js');
       return openMysql(url);
     }
     case 'mongodb': {
-      const { openMongo } = await import('../../adapters/mongodb');
+      const { openMongo } = await import('../../adapters/mongodb/index.js');
       return openMongo(url);
     }
     case 'pglite': {
-      const { openPglite } = await import('../../adapters/postgres');
+      const { openPglite } = await import('../../adapters/postgres/index.js');
       return openPglite(url);
     }
     default:

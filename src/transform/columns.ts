@@ -1,4 +1,4 @@
-import type { TableTransformConfig } from './schema';
+import type { TableTransformConfig } from './schema.js';
 
 export type ColumnSelection = NonNullable<TableTransformConfig['columns']>;
 

@@ -1,14 +1,14 @@
 import type { KeyObject } from 'node:crypto';
-import type { EventTransform } from '../pipeline/table-pipeline';
-import type { Operation } from '../core/change-event';
-import { columnFilter, selectionProblem } from './columns';
-import { transformError, type TransformContext } from './config-error';
-import { describeRule, keySafe, loadHashKey, maskerFor } from './mask';
-import { compilePredicate, ExpressionError } from './predicate';
-import { compileProjection, type KeyMask } from './projection';
-import { renameProblem } from './rename';
-import { rowFilter, type RowFilter } from './row-filter';
-import { DEFAULT_HASH_KEY_ENV, OPERATIONS, type TableTransformConfig } from './schema';
+import type { EventTransform } from '../pipeline/table-pipeline.js';
+import type { Operation } from '../core/change-event.js';
+import { columnFilter, selectionProblem } from './columns.js';
+import { transformError, type TransformContext } from './config-error.js';
+import { describeRule, keySafe, loadHashKey, maskerFor } from './mask.js';
+import { compilePredicate, ExpressionError } from './predicate.js';
+import { compileProjection, type KeyMask } from './projection.js';
+import { renameProblem } from './rename.js';
+import { rowFilter, type RowFilter } from './row-filter.js';
+import { DEFAULT_HASH_KEY_ENV, OPERATIONS, type TableTransformConfig } from './schema.js';
 
 export interface CompileOptions {
   /**

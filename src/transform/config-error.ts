@@ -1,4 +1,4 @@
-import { ConfigError } from '../core/errors';
+import { ConfigError } from '../core/errors.js';
 
 /** Where a transform block sits in the config, so every error names the table and the full key. */
 export interface TransformContext {

@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { MaskRule } from './schema';
+import type { MaskRule } from './schema.js';
 
 export type Masker = (value: unknown) => unknown;
 

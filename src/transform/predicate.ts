@@ -11,8 +11,8 @@
  * and it pulls in @babel/runtime. json-logic-js takes JSON trees, not a one-line expression.
  */
 import { compileExpression } from 'filtrex';
-import type { Row } from '../core/change-event';
-import { comparisonOperators } from './predicate-ops';
+import type { Row } from '../core/change-event.js';
+import { comparisonOperators } from './predicate-ops.js';
 
 /** `unknown`: the image lacks a column the expression reads (a key-only before image, a typo). */
 export type Verdict = 'match' | 'no-match' | 'unknown';

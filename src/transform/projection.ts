@@ -8,12 +8,12 @@
  * here: ~0.5 µs per 10-column image (mostly adding properties with dynamic names to the copy),
  * ~25 ns for an event when only `operations` is set.
  */
-import type { ChangeEvent, Row } from '../core/change-event';
-import { ConfigError } from '../core/errors';
-import { setOwn } from '../core/row';
-import { keeps, type ColumnFilter } from './columns';
-import type { Masker } from './mask';
-import { occupiedTargets, type RenameMap } from './rename';
+import type { ChangeEvent, Row } from '../core/change-event.js';
+import { ConfigError } from '../core/errors.js';
+import { setOwn } from '../core/row.js';
+import { keeps, type ColumnFilter } from './columns.js';
+import type { Masker } from './mask.js';
+import { occupiedTargets, type RenameMap } from './rename.js';
 
 export interface KeyMask {
   masker: Masker;

@@ -9,8 +9,8 @@
  * An event the predicate cannot decide — no image, or the image lacks a column the expression
  * reads (a key-only before image) — passes: a filter never drops what it cannot judge.
  */
-import type { ChangeEvent, Row } from '../core/change-event';
-import type { RowPredicate } from './predicate';
+import type { ChangeEvent, Row } from '../core/change-event.js';
+import type { RowPredicate } from './predicate.js';
 
 export type RowFilter = (event: ChangeEvent) => ChangeEvent | null;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Operation } from '../core/change-event';
-import { expressionProblem } from './predicate';
+import type { Operation } from '../core/change-event.js';
+import { expressionProblem } from './predicate.js';
 
 export const OPERATIONS = ['INSERT', 'UPDATE', 'DELETE', 'SNAPSHOT', 'TRUNCATE'] as const satisfies readonly Operation[];
 export const DEFAULT_HASH_KEY_ENV = 'CDC_HASH_KEY';

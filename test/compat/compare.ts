@@ -1,5 +1,5 @@
 import { parse } from 'lossless-json';
-import type { RawRecord } from './debezium-server';
+import type { RawRecord } from './debezium-server.js';
 
 /**
  * Field-by-field comparison of cdc's Debezium-format records with Debezium's own. JSON is parsed

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import type { TestDatabase } from '../helpers/dialects';
-import { uniqueId } from '../helpers/kafka';
-import { DEBEZIUM_VERSION } from '../../bench/lib/debezium';
-import { captureMariadbWithDebezium } from './debezium-server';
-import type { Fixture } from './golden';
-import { applyMariadbChanges, captureMariadbWithCdc, goldenMariadb, mariadbDifferences } from './golden-mariadb';
-import { VARIANTS } from './variants';
+import type { TestDatabase } from '../helpers/dialects.js';
+import { uniqueId } from '../helpers/kafka.js';
+import { DEBEZIUM_VERSION } from '../../bench/lib/debezium.js';
+import { captureMariadbWithDebezium } from './debezium-server.js';
+import type { Fixture } from './golden.js';
+import { applyMariadbChanges, captureMariadbWithCdc, goldenMariadb, mariadbDifferences } from './golden-mariadb.js';
+import { VARIANTS } from './variants.js';
 
 /** mariadb-changes.sql: 3 inserts, 1 update, 1 delete and its tombstone. */
 const EXPECTED_RECORDS = 6;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import type { TestDatabase } from '../helpers/postgres';
-import { dropSlotsOf } from '../helpers/postgres-wal';
-import { uniqueId } from '../helpers/kafka';
-import { captureWithDebezium } from './debezium-server';
-import { captureSnapshotWithCdc, captureWithCdc, goldenDatabase, goldenDifferences, snapshotDatabase, snapshotDifferences, sql, type Fixture } from './golden';
-import { VARIANTS } from './variants';
-import { DEBEZIUM_VERSION } from '../../bench/lib/debezium';
+import type { TestDatabase } from '../helpers/postgres.js';
+import { dropSlotsOf } from '../helpers/postgres-wal.js';
+import { uniqueId } from '../helpers/kafka.js';
+import { captureWithDebezium } from './debezium-server.js';
+import { captureSnapshotWithCdc, captureWithCdc, goldenDatabase, goldenDifferences, snapshotDatabase, snapshotDifferences, sql, type Fixture } from './golden.js';
+import { VARIANTS } from './variants.js';
+import { DEBEZIUM_VERSION } from '../../bench/lib/debezium.js';
 
 /**
  * `npm run test:compat`: Debezium Server itself (Maven Central, as the benchmark runs it) and

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../../bench/lib/debezium';
-import { KAFKA_BROKERS, testKafka, uniqueId } from '../helpers/kafka';
+import { debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../../bench/lib/debezium.js';
+import { KAFKA_BROKERS, testKafka, uniqueId } from '../helpers/kafka.js';
 
 /** A record exactly as it sits in Kafka: key and value as text (null value = tombstone). */
 export interface RawRecord {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects';
-import { KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { compareRecords, type Difference } from './compare';
-import { readRawTopic, type RawRecord } from './debezium-server';
-import { sql, withoutSchemas, type Fixture } from './golden';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { compareRecords, type Difference } from './compare.js';
+import { readRawTopic, type RawRecord } from './debezium-server.js';
+import { sql, withoutSchemas, type Fixture } from './golden.js';
 
 /** The MariaDB golden table (test/compat/fixtures/mariadb-*.sql) with cdc's triggers installed. */
 export async function goldenMariadb(): Promise<TestDatabase> {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { waitForMode } from '../helpers/postgres-wal';
-import { compareRecords, type Difference } from './compare';
-import { readRawTopic, type RawRecord } from './debezium-server';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { waitForMode } from '../helpers/postgres-wal.js';
+import { compareRecords, type Difference } from './compare.js';
+import { readRawTopic, type RawRecord } from './debezium-server.js';
 
 /**
  * The golden comparison of test/compat/debezium-postgres.compat.ts: cdc's records against what

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { ensureDebeziumDist, newestJavaHome } from '../../bench/lib/debezium';
-import { KAFKA_BROKERS } from '../helpers/kafka';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { captureWithCdc, goldenDatabase, sql } from './golden';
+import { ensureDebeziumDist, newestJavaHome } from '../../bench/lib/debezium.js';
+import { KAFKA_BROKERS } from '../helpers/kafka.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { captureWithCdc, goldenDatabase, sql } from './golden.js';
 
 const HARNESS = fileURLToPath(new URL('./jdbc-sink/ApplyWithJdbcSink.java', import.meta.url));
 

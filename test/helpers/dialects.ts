@@ -1,4 +1,4 @@
-import { stateDatabaseName } from '../../adapters/mysql/identifiers';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import mysql from 'mysql2/promise';

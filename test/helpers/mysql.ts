@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import type { Logger } from '../../src/core/logger';
-import { parseMysqlUrl } from '../../adapters/mysql/connect';
-import { stateDatabaseName } from '../../adapters/mysql/identifiers';
-import type { MysqlDriver } from '../../adapters/mysql/driver';
-import { createMysql2Driver } from '../../adapters/mysql/mysql2-driver';
+import type { Logger } from '../../src/core/logger.js';
+import { parseMysqlUrl } from '../../adapters/mysql/connect.js';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
+import type { MysqlDriver } from '../../adapters/mysql/driver.js';
+import { createMysql2Driver } from '../../adapters/mysql/mysql2-driver.js';
 
 /** Server for the MySQL integration tests; any database in it works, tests create their own. */
 export const MYSQL_TEST_SERVER = process.env.CDC_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/mysql';

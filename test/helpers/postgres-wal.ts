@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PG_ADMIN_URL } from './dialects';
+import { PG_ADMIN_URL } from './dialects.js';
 
 /**
  * WAL test helpers. A database with a logical replication slot cannot be dropped (not even WITH

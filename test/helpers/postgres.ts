@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Logger } from '../../src/core/logger';
+import type { Logger } from '../../src/core/logger.js';
 
 /** The server the integration tests use; override with CDC_TEST_PG_URL. */
 export const PG_ADMIN_URL = process.env.CDC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

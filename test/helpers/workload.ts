@@ -1,4 +1,4 @@
-import type { TestDatabase } from './dialects';
+import type { TestDatabase } from './dialects.js';
 
 /**
  * A concurrent write load whose every committed change is known, for the verifiers of the

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { createHotTables, HOT_TABLE, runWorkload, verify } from '../helpers/workload';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { createHotTables, HOT_TABLE, runWorkload, verify } from '../helpers/workload.js';
 
 /**
  * SPEC "Commit-order gaps": 16 writers on 6 hot keys, transactions that sleep longer than the poll

@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertValidEvent } from '../helpers/event-schema';
-import { consumeAll, KAFKA_BROKERS, testKafka, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { createTestDatabase, sleep, testLogger, type TestDatabase } from '../helpers/postgres';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
-import { startConsumerRoute } from '../../src/wiring';
-import { PrometheusMetrics } from '../../src/observability/prometheus';
-import { NO_KAFKA_SECURITY } from '../../adapters/kafka/config';
-import type { ConsumerOperation, ConsumerRoute } from '../../src/core/consumer-route';
+import { assertValidEvent } from '../helpers/event-schema.js';
+import { consumeAll, KAFKA_BROKERS, testKafka, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka.js';
+import { createTestDatabase, sleep, testLogger, type TestDatabase } from '../helpers/postgres.js';
+import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
+import { startConsumerRoute } from '../../adapters/kafka/consumer-route.js';
+import { PrometheusMetrics } from '../../src/observability/prometheus.js';
+import { NO_KAFKA_SECURITY } from '../../src/config/kafka-settings.js';
+import type { ConsumerOperation, ConsumerRoute } from '../../src/core/consumer-route.js';
 
 /**
  * Consumer routes against a real source: PostgreSQL with triggers, drained by a real `cdc run`

@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { dropSlotsOf, waitForMode } from '../helpers/postgres-wal';
-import { runCli, withCdcRun, type CliResult } from '../helpers/cli';
-import { SECURED, secret } from '../helpers/secured';
+import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { dropSlotsOf, waitForMode } from '../helpers/postgres-wal.js';
+import { runCli, withCdcRun, type CliResult } from '../helpers/cli.js';
+import { SECURED, secret } from '../helpers/secured.js';
 
 /**
  * Database TLS against the local PostgreSQL 15 and MariaDB 10.11, which scripts/services.sh runs

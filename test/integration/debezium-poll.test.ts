@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
 
 const STATE = process.env.CDC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../helpers/cli';
-import { assertValidEvent } from '../helpers/event-schema';
+import { runCli } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
 
 /** The README's first command: `cdc run` with no server at all prints events from PGlite. */
 test('cdc run without a source runs the embedded demo and prints events as JSON lines', async () => {

@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { hostname, tmpdir } from 'node:os';
 import { lookup } from 'node:dns/promises';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { consumeAll, topicOffset, uniqueId } from '../helpers/kafka';
-import { runCli, withCdcRun, type CliResult } from '../helpers/cli';
-import { SECURED, secret } from '../helpers/secured';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { consumeAll, topicOffset, uniqueId } from '../helpers/kafka.js';
+import { runCli, withCdcRun, type CliResult } from '../helpers/cli.js';
+import { SECURED, secret } from '../helpers/secured.js';
 
 /**
  * Kafka over TLS and SASL against the real broker's SASL_SSL listener (scripts/services/kafka/

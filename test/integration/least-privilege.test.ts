@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { stateDatabaseName } from '../../adapters/mysql/identifiers';
-import { runCli, startCli } from '../helpers/cli';
-import { createTestDatabase as createMysqlDatabase, MYSQL_TEST_SERVER, type MysqlTestDatabase } from '../helpers/mysql';
-import { createTestDatabase as createPgDatabase, PG_ADMIN_URL, sleep, type TestDatabase } from '../helpers/postgres';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { createTestDatabase as createMysqlDatabase, MYSQL_TEST_SERVER, type MysqlTestDatabase } from '../helpers/mysql.js';
+import { createTestDatabase as createPgDatabase, PG_ADMIN_URL, sleep, type TestDatabase } from '../helpers/postgres.js';
 
 /**
  * docs/security.md "Least privilege": each capture mode runs with exactly the grants listed there,

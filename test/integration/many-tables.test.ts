@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { runCli, withCdcRun } from '../helpers/cli';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
 
 /**
  * Issue 11 item 9: with more than 10 tables `cdc run` printed MaxListenersExceededWarning (every

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb';
-import { KAFKA_BROKERS } from '../helpers/kafka';
-import { runCli, type CliResult } from '../helpers/cli';
+import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb.js';
+import { KAFKA_BROKERS } from '../helpers/kafka.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 /** One clear line on stderr and a non-zero exit; callers check that nothing changed. */
 function assertOneLineError(r: CliResult, pattern: RegExp): void {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb.js';
 
 /**
  * Issue 11 item 3 for the oplog: a document nested past cdc's decoder limit (1000 levels; real

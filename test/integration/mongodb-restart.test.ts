@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb';
-import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
+import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka.js';
+import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
 
 /**
  * SIGKILL `cdc run` while it drains a backlog, twice, change more while it is down, then let it

@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Binary, BSONRegExp, Code, DBRef, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, UUID } from 'mongodb';
-import { bsonToJson, documentToJson } from '../../adapters/mongodb';
-import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { assertValidEvent } from '../helpers/event-schema';
+import { bsonToJson, documentToJson } from '../../adapters/mongodb/index.js';
+import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
 
 /**
  * Type fidelity for MongoDB (SPEC "Type fidelity"): each BSON type maps to the documented JSON,

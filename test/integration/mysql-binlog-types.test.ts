@@ -1,11 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CapturedChange } from '../../src/core/change-event';
-import type { ChangeSource } from '../../src/core/change-source';
-import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql';
-import { describeTable } from '../../adapters/mysql/introspect';
-import { canonicalSelectList, decodeSelectedRow } from '../../adapters/mysql/types/select-decoder';
-import { createTestDatabase, recordingLogger, type MysqlTestDatabase } from '../helpers/mysql';
+import type { CapturedChange } from '../../src/core/change-event.js';
+import type { ChangeSource } from '../../src/core/change-source.js';
+import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql/index.js';
+import { describeTable } from '../../adapters/mysql/introspect.js';
+import { canonicalSelectList, decodeSelectedRow } from '../../adapters/mysql/types/select-decoder.js';
+import { createTestDatabase, recordingLogger, type MysqlTestDatabase } from '../helpers/mysql.js';
 
 /**
  * Type fidelity of binlog capture (SPEC "Type fidelity"): two tables with every common type, one

@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openMysql } from '../../adapters/mysql';
-import { parseTableRef } from '../../src/core/table-ref';
-import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId, type ConsumedMessage, topicOffset } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
-import { assertValidEvent } from '../helpers/event-schema';
+import { openMysql } from '../../adapters/mysql/index.js';
+import { parseTableRef } from '../../src/core/table-ref.js';
+import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId, type ConsumedMessage, topicOffset } from '../helpers/kafka.js';
+import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
 
 /**
  * The capture contract for MySQL/MariaDB binlog mode, end to end through `cdc run` into Kafka.

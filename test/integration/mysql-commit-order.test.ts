@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CapturedChange } from '../../src/core/change-event';
-import type { ChangeBatch, ChangeSource } from '../../src/core/change-source';
-import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql';
-import { createTestDatabase, recordingLogger, type MysqlTestDatabase } from '../helpers/mysql';
+import type { CapturedChange } from '../../src/core/change-event.js';
+import type { ChangeBatch, ChangeSource } from '../../src/core/change-source.js';
+import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql/index.js';
+import { createTestDatabase, recordingLogger, type MysqlTestDatabase } from '../helpers/mysql.js';
 
 /**
  * The commit-order gap, at the source level: ids are taken at write time, so slow transactions

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runCli, startCli } from '../helpers/cli';
-import { createTestDatabase, type MysqlTestDatabase } from '../helpers/mysql';
-import { sleep } from '../helpers/postgres';
+import { runCli, startCli } from '../helpers/cli.js';
+import { createTestDatabase, type MysqlTestDatabase } from '../helpers/mysql.js';
+import { sleep } from '../helpers/postgres.js';
 
 /**
  * Issue 11 item 2 (MariaDB): a row whose JSON image passes max_allowed_packet (the probe: a 10 MB

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { cdcObjectNames, stateDatabaseName } from '../../adapters/mysql/identifiers';
-import { runCli, startCli } from '../helpers/cli';
-import { createTestDatabase, MYSQL_TEST_SERVER, type MysqlTestDatabase } from '../helpers/mysql';
-import { sleep } from '../helpers/postgres';
+import { cdcObjectNames, stateDatabaseName } from '../../adapters/mysql/identifiers.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { createTestDatabase, MYSQL_TEST_SERVER, type MysqlTestDatabase } from '../helpers/mysql.js';
+import { sleep } from '../helpers/postgres.js';
 
 /**
  * The probe's MySQL/MariaDB findings (issue 10, docs/security.md): an application user with the

@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CapturedChange } from '../../src/core/change-event';
-import type { ChangeSource } from '../../src/core/change-source';
-import { UserInputError } from '../../src/core/errors';
-import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql';
-import { TableBusyError } from '../../adapters/mysql/errors';
-import { createTestDatabase, recordingLogger, type MysqlTestDatabase } from '../helpers/mysql';
+import type { CapturedChange } from '../../src/core/change-event.js';
+import type { ChangeSource } from '../../src/core/change-source.js';
+import { UserInputError } from '../../src/core/errors.js';
+import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql/index.js';
+import { TableBusyError } from '../../adapters/mysql/errors.js';
+import { createTestDatabase, recordingLogger, type MysqlTestDatabase } from '../helpers/mysql.js';
 
 let db: MysqlTestDatabase;
 let cdc: MysqlSourceDatabase;

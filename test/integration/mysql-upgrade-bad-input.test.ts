@@ -2,12 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql';
-import { UserInputError } from '../../src/core/errors';
-import { parseTableRef } from '../../src/core/table-ref';
-import { createMysqlDatabase, MYSQL_ADMIN_URL, type TestDatabase } from '../helpers/dialects';
-import { runCli } from '../helpers/cli';
-import { stateDatabaseName } from '../../adapters/mysql/identifiers';
+import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql/index.js';
+import { UserInputError } from '../../src/core/errors.js';
+import { parseTableRef } from '../../src/core/table-ref.js';
+import { createMysqlDatabase, MYSQL_ADMIN_URL, type TestDatabase } from '../helpers/dialects.js';
+import { runCli } from '../helpers/cli.js';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
 
 /**
  * `cdc upgrade` refuses bad input with one line and changes nothing. Server settings (binlog off,

@@ -1,10 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CapturedChange } from '../../src/core/change-event';
-import type { ChangeBatch, ChangeSource } from '../../src/core/change-source';
-import { openMysql, type MysqlAdapterOptions, type MysqlSourceDatabase } from '../../adapters/mysql';
-import type { SnapshotStrategy } from '../../adapters/mysql/upgrade/snapshot';
-import { createTestDatabase, recordingLogger, type MysqlTestDatabase } from '../helpers/mysql';
+import type { CapturedChange } from '../../src/core/change-event.js';
+import type { ChangeBatch, ChangeSource } from '../../src/core/change-source.js';
+import { openMysql, type MysqlAdapterOptions, type MysqlSourceDatabase } from '../../adapters/mysql/index.js';
+import type { SnapshotStrategy } from '../../adapters/mysql/upgrade/snapshot.js';
+import { createTestDatabase, recordingLogger, type MysqlTestDatabase } from '../helpers/mysql.js';
 
 /**
  * Crash safety of both switches, at the source level: the process "dies" (its sources close

@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql';
-import type { CaptureMode } from '../../src/core/change-event';
-import { parseTableRef } from '../../src/core/table-ref';
-import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { withCdcRun } from '../helpers/cli';
-import { createHotTables, HOT_TABLE, runWorkload, verify, type CommittedChange } from '../helpers/workload';
+import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql/index.js';
+import type { CaptureMode } from '../../src/core/change-event.js';
+import { parseTableRef } from '../../src/core/table-ref.js';
+import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { withCdcRun } from '../helpers/cli.js';
+import { createHotTables, HOT_TABLE, runWorkload, verify, type CommittedChange } from '../helpers/workload.js';
 
 /**
  * `cdc upgrade` while `cdc run` runs and 16 writers commit (slow transactions, rollbacks, multi-row

@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
-import { stateDatabaseName } from '../../adapters/mysql/identifiers';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
 import assert from 'node:assert/strict';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { runCli } from '../helpers/cli';
-import { KAFKA_BROKERS } from '../helpers/kafka';
-import { logTableName } from '../../adapters/postgres/identifiers';
-import { cdcObjectNames } from '../../adapters/mysql/identifiers';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { runCli } from '../helpers/cli.js';
+import { KAFKA_BROKERS } from '../helpers/kafka.js';
+import { logTableName } from '../../adapters/postgres/identifiers.js';
+import { cdcObjectNames } from '../../adapters/mysql/identifiers.js';
 
 /**
  * Issue 11 item 5 on the real servers: PostgreSQL truncates names at 63 bytes, so installing a

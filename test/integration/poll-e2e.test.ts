@@ -1,14 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
-import { assertValidEvent } from '../helpers/event-schema';
-import { PollCatalog } from '../../adapters/poll';
-import type { RegisterOptions } from '../../adapters/poll/register';
-import { RedisState } from '../../src/state/redis-state';
-import { parseTableRef } from '../../src/core/table-ref';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId, type ConsumedMessage } from '../helpers/kafka.js';
+import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
+import { PollCatalog } from '../../adapters/poll/index.js';
+import type { RegisterOptions } from '../../adapters/poll/register.js';
+import { RedisState } from '../../adapters/redis/redis-state.js';
+import { parseTableRef } from '../../src/core/table-ref.js';
 
 /**
  * Polling capture end to end through the CLI, real PostgreSQL/MariaDB, Redis and Kafka: concurrent

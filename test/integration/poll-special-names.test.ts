@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { runCli, withCdcRun } from '../helpers/cli';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
 
 /**
  * Issue 11 item 1 in polling mode: a key column named "__proto__" (mysql2 refused such a result

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { openPostgres } from '../../adapters/postgres';
-import type { CapturedChange } from '../../src/core/change-event';
-import type { ChangeBatch } from '../../src/core/change-source';
-import type { SourceDatabase } from '../../src/core/source-database';
-import { createTestDatabase, sleep, testLogger, type TestDatabase } from '../helpers/postgres';
+import { openPostgres } from '../../adapters/postgres/index.js';
+import type { CapturedChange } from '../../src/core/change-event.js';
+import type { ChangeBatch } from '../../src/core/change-source.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import { createTestDatabase, sleep, testLogger, type TestDatabase } from '../helpers/postgres.js';
 
 /**
  * SPEC "Commit-order gaps" at the source level: many writers on a few hot rows, holding their

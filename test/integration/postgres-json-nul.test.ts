@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
-import { runCli, startCli } from '../helpers/cli';
-import { createTestDatabase, sleep, type TestDatabase } from '../helpers/postgres';
+import { runCli, startCli } from '../helpers/cli.js';
+import { createTestDatabase, sleep, type TestDatabase } from '../helpers/postgres.js';
 
 /**
  * Issue 11 item 2 (PostgreSQL): a `json` value holding the escape \u0000 is valid json and

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
-import { openPglite } from '../../adapters/postgres';
-import type { SourceDatabase } from '../../src/core/source-database';
-import { testLogger } from '../helpers/postgres';
+import { openPglite } from '../../adapters/postgres/index.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import { testLogger } from '../helpers/postgres.js';
 
 /** The embedded demo path: triggers, plpgsql, xid8 snapshots and advisory locks inside PGlite. */
 describe('postgres trigger capture on PGlite', () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { logTableName, triggerFunctionName } from '../../adapters/postgres/identifiers';
-import { runCli, startCli } from '../helpers/cli';
-import { createTestDatabase, PG_ADMIN_URL, sleep, type TestDatabase } from '../helpers/postgres';
+import { logTableName, triggerFunctionName } from '../../adapters/postgres/identifiers.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { createTestDatabase, PG_ADMIN_URL, sleep, type TestDatabase } from '../helpers/postgres.js';
 
 /**
  * The security probe's attacks on PostgreSQL (issue 10, docs/security.md), each run for real by a

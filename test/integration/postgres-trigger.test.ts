@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { openPostgres } from '../../adapters/postgres';
-import { MIGRATIONS_DIR } from '../../adapters/postgres/sql-files';
-import { BATCH_ROWS } from '../../adapters/postgres/trigger/ack-query';
-import { TriggerAck } from '../../adapters/postgres/trigger/position';
-import { loadMigrations } from '../../src/core/migrate';
-import type { CapturedChange } from '../../src/core/change-event';
-import type { ChangeSource } from '../../src/core/change-source';
-import { TransientError, UserInputError } from '../../src/core/errors';
-import type { SourceDatabase } from '../../src/core/source-database';
-import type { TableRef } from '../../src/core/table-ref';
-import { createTestDatabase, testLogger, type TestDatabase } from '../helpers/postgres';
+import { openPostgres } from '../../adapters/postgres/index.js';
+import { MIGRATIONS_DIR } from '../../adapters/postgres/sql-files.js';
+import { BATCH_ROWS } from '../../adapters/postgres/trigger/ack-query.js';
+import { TriggerAck } from '../../adapters/postgres/trigger/position.js';
+import { loadMigrations } from '../../src/core/migrate.js';
+import type { CapturedChange } from '../../src/core/change-event.js';
+import type { ChangeSource } from '../../src/core/change-source.js';
+import { TransientError, UserInputError } from '../../src/core/errors.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import { createTestDatabase, testLogger, type TestDatabase } from '../helpers/postgres.js';
 
 const T = (name: string, schema = 'public'): TableRef => ({ schema, name });
 

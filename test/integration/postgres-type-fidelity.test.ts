@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { openPostgres } from '../../adapters/postgres';
-import type { PgQueryable } from '../../adapters/postgres/driver';
-import { findTable, loadColumns } from '../../adapters/postgres/introspect';
-import { decodeTextRow } from '../../adapters/postgres/types/text-decoder';
-import type { ColumnType } from '../../adapters/postgres/types/pg-type';
-import type { CapturedChange, Row } from '../../src/core/change-event';
-import type { SourceDatabase } from '../../src/core/source-database';
-import { createTestDatabase, testLogger, type TestDatabase } from '../helpers/postgres';
+import { openPostgres } from '../../adapters/postgres/index.js';
+import type { PgQueryable } from '../../adapters/postgres/driver.js';
+import { findTable, loadColumns } from '../../adapters/postgres/introspect.js';
+import { decodeTextRow } from '../../adapters/postgres/types/text-decoder.js';
+import type { ColumnType } from '../../adapters/postgres/types/pg-type.js';
+import type { CapturedChange, Row } from '../../src/core/change-event.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import { createTestDatabase, testLogger, type TestDatabase } from '../helpers/postgres.js';
 
 /**
  * SPEC "Type fidelity": a row read back with a plain SELECT and mapped the same way must equal the

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
-import { createHotTables, HOT_TABLE, runWorkload, verify, type CommittedChange } from '../helpers/workload';
-import { dropSlotsOf, waitForMode } from '../helpers/postgres-wal';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
+import { createHotTables, HOT_TABLE, runWorkload, verify, type CommittedChange } from '../helpers/workload.js';
+import { dropSlotsOf, waitForMode } from '../helpers/postgres-wal.js';
 
 /**
  * `cdc upgrade` while `cdc run` runs and writers keep committing: trigger → wal → trigger. The

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LogicalReplicationService, TestDecodingPlugin } from 'pg-logical-replication';
-import { openPostgres, openPostgresWith, poolDriver } from '../../adapters/postgres';
-import type { PgDriver } from '../../adapters/postgres/driver';
-import { walObjectName } from '../../adapters/postgres/wal/names';
-import type { CaptureMode } from '../../src/core/change-event';
-import { UserInputError } from '../../src/core/errors';
-import type { SourceDatabase } from '../../src/core/source-database';
-import { runCli } from '../helpers/cli';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { dropSlotsOf, walObjects } from '../helpers/postgres-wal';
+import { openPostgres, openPostgresWith, poolDriver } from '../../adapters/postgres/index.js';
+import type { PgDriver } from '../../adapters/postgres/driver.js';
+import { walObjectName } from '../../adapters/postgres/wal/names.js';
+import type { CaptureMode } from '../../src/core/change-event.js';
+import { UserInputError } from '../../src/core/errors.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import { runCli } from '../helpers/cli.js';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { dropSlotsOf, walObjects } from '../helpers/postgres-wal.js';
 
 /**
  * Bad input to `cdc upgrade --to wal`: a clear one-line error and nothing changed — no slot, no

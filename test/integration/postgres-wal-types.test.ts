@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { openPostgres } from '../../adapters/postgres';
-import type { PgQueryable } from '../../adapters/postgres/driver';
-import { findTable, loadColumns } from '../../adapters/postgres/introspect';
-import type { ColumnType } from '../../adapters/postgres/types/pg-type';
-import { decodeTextRow } from '../../adapters/postgres/types/text-decoder';
-import type { CapturedChange, Row } from '../../src/core/change-event';
-import type { ChangeSource } from '../../src/core/change-source';
-import type { SourceDatabase } from '../../src/core/source-database';
-import { createTestDatabase, testLogger, type TestDatabase } from '../helpers/postgres';
-import { dropSlotsOf } from '../helpers/postgres-wal';
+import { openPostgres } from '../../adapters/postgres/index.js';
+import type { PgQueryable } from '../../adapters/postgres/driver.js';
+import { findTable, loadColumns } from '../../adapters/postgres/introspect.js';
+import type { ColumnType } from '../../adapters/postgres/types/pg-type.js';
+import { decodeTextRow } from '../../adapters/postgres/types/text-decoder.js';
+import type { CapturedChange, Row } from '../../src/core/change-event.js';
+import type { ChangeSource } from '../../src/core/change-source.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import { createTestDatabase, testLogger, type TestDatabase } from '../helpers/postgres.js';
+import { dropSlotsOf } from '../helpers/postgres-wal.js';
 
 /**
  * Type fidelity of WAL capture: the same statements on two identical tables, one captured by

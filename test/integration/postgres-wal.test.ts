@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
-import { assertValidEvent } from '../helpers/event-schema';
-import { dropSlotsOf, modeIndependent, waitForMode } from '../helpers/postgres-wal';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka.js';
+import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
+import { dropSlotsOf, modeIndependent, waitForMode } from '../helpers/postgres-wal.js';
 
 /**
  * The contract suite for WAL capture, through the real CLI, PostgreSQL and Kafka: the same

@@ -2,25 +2,25 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type pg from 'pg';
-import { openPostgres } from '../../adapters/postgres';
-import type { PgQueryable } from '../../adapters/postgres/driver';
-import { findTable, loadColumns } from '../../adapters/postgres/introspect';
-import { decodeTextRow } from '../../adapters/postgres/types/text-decoder';
-import { openMysql } from '../../adapters/mysql';
-import { describeTable } from '../../adapters/mysql/introspect';
-import { canonicalSelectList, decodeSelectedRow } from '../../adapters/mysql/types/select-decoder';
-import { toChangeEvent, type CapturedChange, type Row } from '../../src/core/change-event';
-import { encodeNative } from '../../src/format/native';
-import { debeziumEncoder } from '../../src/format/debezium';
+import { openPostgres } from '../../adapters/postgres/index.js';
+import type { PgQueryable } from '../../adapters/postgres/driver.js';
+import { findTable, loadColumns } from '../../adapters/postgres/introspect.js';
+import { decodeTextRow } from '../../adapters/postgres/types/text-decoder.js';
+import { openMysql } from '../../adapters/mysql/index.js';
+import { describeTable } from '../../adapters/mysql/introspect.js';
+import { canonicalSelectList, decodeSelectedRow } from '../../adapters/mysql/types/select-decoder.js';
+import { toChangeEvent, type CapturedChange, type Row } from '../../src/core/change-event.js';
+import { encodeNative } from '../../src/format/native.js';
+import { debeziumEncoder } from '../../src/format/debezium/index.js';
 
 const encodeDebezium = debeziumEncoder();
-import type { ChangeSource } from '../../src/core/change-source';
-import { JSON_LIMITS } from '../../src/core/lossless-json';
-import type { SourceDatabase } from '../../src/core/source-database';
-import type { TableRef } from '../../src/core/table-ref';
-import * as pgTest from '../helpers/postgres';
-import * as myTest from '../helpers/mysql';
-import { checkProperty, identifier, propertyRuns } from '../helpers/properties';
+import type { ChangeSource } from '../../src/core/change-source.js';
+import { JSON_LIMITS } from '../../src/core/lossless-json.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import type { TableRef } from '../../src/core/table-ref.js';
+import * as pgTest from '../helpers/postgres.js';
+import * as myTest from '../helpers/mysql.js';
+import { checkProperty, identifier, propertyRuns } from '../helpers/properties.js';
 
 /**
  * Issue 11 item 10: property-based tests of install, capture and decode against the real

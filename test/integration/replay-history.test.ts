@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { stateDatabaseName } from '../../adapters/mysql/identifiers';
-import { consumeAll, KAFKA_BROKERS, testKafka, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { runCli, withCdcRun, type CliResult } from '../helpers/cli';
-import { formatInstant, inWindow, parseInstant } from '../../src/replay/window';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
+import { consumeAll, KAFKA_BROKERS, testKafka, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka.js';
+import { runCli, withCdcRun, type CliResult } from '../helpers/cli.js';
+import { formatInstant, inWindow, parseInstant } from '../../src/replay/window.js';
 
 /**
  * `cdc replay --from-history` end to end, on each trigger dialect with real Kafka: capture with

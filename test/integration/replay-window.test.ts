@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, testKafka, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { runCli, withCdcRun, type CliResult } from '../helpers/cli';
-import { formatInstant, parseInstant } from '../../src/replay/window';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, testKafka, uniqueId, type ConsumedMessage } from '../helpers/kafka.js';
+import { runCli, withCdcRun, type CliResult } from '../helpers/cli.js';
+import { formatInstant, parseInstant } from '../../src/replay/window.js';
 
 /**
  * `cdc replay` end to end: real PostgreSQL, triggers, `cdc run` into a 3-partition topic, then the

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun } from '../helpers/cli';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId, topicOffset } from '../helpers/kafka.js';
+import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
 
 /**
  * SIGKILL `cdc run` in the middle of draining a backlog, three times, then let it finish: every

@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, uniqueId } from '../helpers/kafka';
-import { runCli, startCli } from '../helpers/cli';
-import { SECURED, secret } from '../helpers/secured';
+import { createMysqlDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, uniqueId } from '../helpers/kafka.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { SECURED, secret } from '../helpers/secured.js';
 
 /**
  * No secret is ever printed. Full commands run with known secrets — a MariaDB user's password (in

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { runCli, startCli } from '../helpers/cli';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 /**
  * Issue 11 item 4: a SIGTERM during start-up was sometimes ignored (2 of 23 trials) because

@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
-import { stateDatabaseName } from '../../adapters/mysql/identifiers';
+import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIALECTS, createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka';
-import { runCli, startCli, withCdcRun, type CliResult } from '../helpers/cli';
+import { DIALECTS, createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka.js';
+import { runCli, startCli, withCdcRun, type CliResult } from '../helpers/cli.js';
 
 /**
  * Initial snapshot under concurrent writes (issue 5): a table that already holds ROWS rows is

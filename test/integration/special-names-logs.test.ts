@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CapturedChange } from '../../src/core/change-event';
-import type { ChangeSource } from '../../src/core/change-source';
-import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql';
-import { openPostgres } from '../../adapters/postgres';
-import type { SourceDatabase } from '../../src/core/source-database';
-import * as my from '../helpers/mysql';
-import * as pgt from '../helpers/postgres';
-import { dropSlotsOf } from '../helpers/postgres-wal';
+import type { CapturedChange } from '../../src/core/change-event.js';
+import type { ChangeSource } from '../../src/core/change-source.js';
+import { openMysql, type MysqlSourceDatabase } from '../../adapters/mysql/index.js';
+import { openPostgres } from '../../adapters/postgres/index.js';
+import type { SourceDatabase } from '../../src/core/source-database.js';
+import * as my from '../helpers/mysql.js';
+import * as pgt from '../helpers/postgres.js';
+import { dropSlotsOf } from '../helpers/postgres-wal.js';
 
 /**
  * Issue 11 item 1 through the log-based modes: a key column named "__proto__" gave

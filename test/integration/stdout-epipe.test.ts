@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { runCli, withCdcRun } from '../helpers/cli';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
 
 /**
  * Issue 11 item 9: `cdc run | head` crashed with an EPIPE stack trace. It must end with one line,

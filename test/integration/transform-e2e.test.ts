@@ -4,9 +4,9 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { runCli, withCdcRun } from '../helpers/cli';
+import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
 
 /** Filters and transforms from a config file, end to end through Kafka. */
 let db: TestDatabase;

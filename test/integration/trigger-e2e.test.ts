@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka';
-import { runCli, withCdcRun } from '../helpers/cli';
-import { assertValidEvent } from '../helpers/event-schema';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { runCli, withCdcRun } from '../helpers/cli.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
 
 /**
  * The trigger pipeline end to end, through the real CLI, real databases and a real Kafka broker,

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, type TestDatabase } from '../helpers/dialects';
-import { runCli } from '../helpers/cli';
+import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * Issue 11 item 9: `uninstall-triggers` with undelivered changes discarded them without a word.

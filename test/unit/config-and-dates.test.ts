@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readConfigFile, validateConfig } from '../../src/config/load';
-import { canonicalDate, canonicalTimestamp, canonicalTimestamptz, eventTimestamp } from '../../adapters/postgres/types/canonical';
+import { readConfigFile, validateConfig } from '../../src/config/load.js';
+import { canonicalDate, canonicalTimestamp, canonicalTimestamptz, eventTimestamp } from '../../adapters/postgres/types/canonical.js';
 
 /** Issue 11 item 9: far dates, a recursive YAML alias, and `batch_size: 1e300`. */
 test('PostgreSQL timestamps after year 9999 are extended ISO-8601 (+YYYYYY), readable by Date.parse', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateConfig } from '../../src/config/load';
-import { parseSchedule } from '../../src/config/schedule';
+import { validateConfig } from '../../src/config/load.js';
+import { parseSchedule } from '../../src/config/schedule.js';
 
 test('defaults fill a minimal config', () => {
   const c = validateConfig({ sources: [{ url: 'postgres://x/db' }], kafka: { brokers: ['127.0.0.1:9092'] } });
@@ -43,7 +43,7 @@ test('schedules: durations for sub-second polling, cron otherwise', () => {
 });
 
 test('${VAR} in config strings comes from the environment; an unset one names the key', async () => {
-  const { expandEnv } = await import('../../src/config/load');
+  const { expandEnv } = await import('../../src/config/load.js');
   const raw = { sources: [{ url: 'mysql://cdc:${DB_PASS}@db/legacy' }], n: 3 };
   assert.deepEqual(expandEnv(raw, { DB_PASS: 's3cret' }, 'cdc.yaml', []), { sources: [{ url: 'mysql://cdc:s3cret@db/legacy' }], n: 3 });
   assert.throws(() => expandEnv(raw, {}, 'cdc.yaml', []), /key "sources\.0\.url" uses \$\{DB_PASS\}, which is not set/);

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChangeEvent, Operation, Row } from '../../src/core/change-event';
-import type { ConsumerOperation } from '../../src/core/consumer-route';
-import { FatalCaptureError } from '../../src/core/errors';
-import { compileRouteFilter, newPartitionState, type RouteDecision } from '../../src/consumers/filter';
-import { assertValidEvent } from '../helpers/event-schema';
+import type { ChangeEvent, Operation, Row } from '../../src/core/change-event.js';
+import type { ConsumerOperation } from '../../src/core/consumer-route.js';
+import { FatalCaptureError } from '../../src/core/errors.js';
+import { compileRouteFilter, newPartitionState, type RouteDecision } from '../../src/consumers/filter.js';
+import { assertValidEvent } from '../helpers/event-schema.js';
 
 function event(operation: Operation, table = 'public.users', id = 1): ChangeEvent {
   const row: Row = { id, name: 'Ann', email: 'ann@x.test', status: 'new' };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveRouteFlags } from '../../src/consumers/options';
-import { UserInputError } from '../../src/core/errors';
+import { resolveRouteFlags } from '../../src/consumers/options.js';
+import { UserInputError } from '../../src/core/errors.js';
 
 const base = { kafka: '127.0.0.1:9092', consumerId: 'c1', sourceTopic: ['cdc.shop.public.users'] };
 

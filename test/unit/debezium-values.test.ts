@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ColumnSpec } from '../../src/core/table-spec';
-import { parseJsonRaw, withJsonSource, normalizeJson } from '../../src/core/lossless-json';
-import { DEBEZIUM_DEFAULTS, type DebeziumOptions } from '../../src/format/debezium/options';
-import { postgresCodec } from '../../src/format/debezium/postgres';
-import { mysqlCodec } from '../../src/format/debezium/mysql';
-import { RawJson, writeJson } from '../../src/format/debezium/json-writer';
-import { javaDouble, twosComplementBytes } from '../../src/format/debezium/values';
-import { parseInterval, intervalMicros, intervalIso } from '../../src/format/debezium/pg-interval';
+import type { ColumnSpec } from '../../src/core/table-spec.js';
+import { parseJsonRaw, withJsonSource, normalizeJson } from '../../src/core/lossless-json.js';
+import { DEBEZIUM_DEFAULTS, type DebeziumOptions } from '../../src/format/debezium/options.js';
+import { postgresCodec } from '../../src/format/debezium/postgres.js';
+import { mysqlCodec } from '../../src/format/debezium/mysql.js';
+import { RawJson, writeJson } from '../../src/format/debezium/json-writer.js';
+import { javaDouble, twosComplementBytes } from '../../src/format/debezium/values.js';
+import { parseInterval, intervalMicros, intervalIso } from '../../src/format/debezium/pg-interval.js';
 
 /**
  * Debezium's PostgreSQL encodings, one row per case. Expected values are what Debezium Server 3.6

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveEventId, toChangeEvent, type CapturedChange } from '../../src/core/change-event';
-import { encodeNative, messageKey } from '../../src/format/native';
-import { debeziumEncoder, toDebeziumEnvelope } from '../../src/format/debezium';
-import { topicName } from '../../adapters/kafka/topic-name';
+import { deriveEventId, toChangeEvent, type CapturedChange } from '../../src/core/change-event.js';
+import { encodeNative, messageKey } from '../../src/format/native.js';
+import { debeziumEncoder, toDebeziumEnvelope } from '../../src/format/debezium/index.js';
+import { topicName } from '../../src/core/topic-name.js';
 
 const change: CapturedChange = {
   operation: 'UPDATE',
@@ -91,7 +91,7 @@ test('topic names are legal Kafka names and stay distinct when cut', () => {
 });
 
 test('Debezium schemas follow the row a transform left: dropped columns go, renamed ones are read off their values', async () => {
-  const { attachTableSpec } = await import('../../src/core/table-spec');
+  const { attachTableSpec } = await import('../../src/core/table-spec.js');
   const spec = {
     dialect: 'postgres' as const,
     database: 'shop',
@@ -116,7 +116,7 @@ test('Debezium schemas follow the row a transform left: dropped columns go, rena
 });
 
 test('the JSON source kept for Debezium is invisible to the native format and to deep equality', async () => {
-  const { withJsonSource, jsonSourceOf } = await import('../../src/core/lossless-json');
+  const { withJsonSource, jsonSourceOf } = await import('../../src/core/lossless-json.js');
   const canonical = { big: '12345678901234567890', f: 1.5 };
   const kept = withJsonSource({ ...canonical }, '{"big": 12345678901234567890, "f": 1.50}');
   assert.equal(JSON.stringify(kept), JSON.stringify(canonical));
@@ -128,7 +128,7 @@ test('the JSON source kept for Debezium is invisible to the native format and to
 });
 
 test('Debezium skipped.operations: truncates by default, any list of c, u, d, t, or none', async () => {
-  const { skippedOperationsFilter } = await import('../../src/format/debezium/skipped');
+  const { skippedOperationsFilter } = await import('../../src/format/debezium/skipped.js');
   const ev = (operation: 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE') => toChangeEvent({ ...change, operation }, ctx);
   const kept = (f: ReturnType<typeof skippedOperationsFilter>) => (['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] as const).filter((op) => !f || f(ev(op)) !== null);
   assert.deepEqual(kept(skippedOperationsFilter()), ['INSERT', 'UPDATE', 'DELETE']);

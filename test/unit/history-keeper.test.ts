@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RetentionSetting } from '../../src/core/change-history';
-import type { Logger } from '../../src/core/logger';
-import { HistoryKeeper, type HistoryStore } from '../../src/history/keeper';
+import type { RetentionSetting } from '../../src/core/change-history.js';
+import type { Logger } from '../../src/core/logger.js';
+import { HistoryKeeper, type HistoryStore } from '../../src/history/keeper.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet } as unknown as Logger;
 const OPTIONS = { refreshMs: 30_000, pruneEveryMs: 60_000, pruneBatch: 100 };

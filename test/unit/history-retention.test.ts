@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatRetention, parseRetention, retainedFrom, sqlWindow } from '../../src/history/retention';
-import { parseInstant } from '../../src/replay/window';
-import { UserInputError } from '../../src/core/errors';
+import { formatRetention, parseRetention, retainedFrom, sqlWindow } from '../../src/history/retention.js';
+import { parseInstant } from '../../src/replay/window.js';
+import { UserInputError } from '../../src/core/errors.js';
 
 test('--retain durations parse to seconds; off stops retaining', () => {
   const cases: [string, number | null][] = [

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkTableName as checkPg, logTableName, quoteIdent, triggerFunctionName } from '../../adapters/postgres/identifiers';
-import { walObjectName } from '../../adapters/postgres/wal/names';
-import { cdcObjectNames, checkTableName as checkMysql } from '../../adapters/mysql/identifiers';
-import { topicName } from '../../adapters/kafka/topic-name';
-import { checkProperty, identifier } from '../helpers/properties';
+import { checkTableName as checkPg, logTableName, quoteIdent, triggerFunctionName } from '../../adapters/postgres/identifiers.js';
+import { walObjectName } from '../../adapters/postgres/wal/names.js';
+import { cdcObjectNames, checkTableName as checkMysql } from '../../adapters/mysql/identifiers.js';
+import { topicName } from '../../src/core/topic-name.js';
+import { checkProperty, identifier } from '../helpers/properties.js';
 
 /**
  * Issue 11 item 5: a 64-byte PostgreSQL name (the server truncates at 63) was registered under

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { keysetPredicate } from '../../src/core/keyset';
+import { keysetPredicate } from '../../src/core/keyset.js';
 
 const col = (i: number) => ['a', 'b', 'c'][i]!;
 const pg = (i: number) => `$${i + 1}`;

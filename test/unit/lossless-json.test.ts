@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse as losslessJsonParse } from 'lossless-json';
-import { numberFromJsonText, parseJson, parseJsonRaw, RawNumber } from '../../src/core/lossless-json';
+import { numberFromJsonText, parseJson, parseJsonRaw, RawNumber } from '../../src/core/lossless-json.js';
 
 /**
  * src/core/lossless-json.ts parses with json-custom-numbers and falls back to lossless-json for

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gcvtDouble, roundDecimals, roundSignificant } from '../../adapters/mysql/binlog/server-numbers';
-import { geometryToWkt } from '../../adapters/mysql/binlog/wkt';
-import { decodeBinlogRow, type BinlogColumn } from '../../adapters/mysql/types/binlog-decoder';
-import type { ColumnKind } from '../../adapters/mysql/types/canonical';
+import { gcvtDouble, roundDecimals, roundSignificant } from '../../adapters/mysql/binlog/server-numbers.js';
+import { geometryToWkt } from '../../adapters/mysql/binlog/wkt.js';
+import { decodeBinlogRow, type BinlogColumn } from '../../adapters/mysql/types/binlog-decoder.js';
+import type { ColumnKind } from '../../adapters/mysql/types/canonical.js';
 
 const f32 = Math.fround;
 

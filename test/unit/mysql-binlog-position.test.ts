@@ -11,8 +11,8 @@ import {
   parseCheckpoint,
   parseCoord,
   parseKey,
-} from '../../adapters/mysql/binlog/position';
-import { bytesBetween } from '../../adapters/mysql/binlog/status';
+} from '../../adapters/mysql/binlog/position.js';
+import { bytesBetween } from '../../adapters/mysql/binlog/status.js';
 
 test('binlog files order by their numeric suffix, not as text', () => {
   const cases: [string, string, number][] = [

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserInputError } from '../../src/core/errors';
-import { checkBinlogSettings, checkBinlogTable, missingReplicationPrivileges, type BinlogSettings } from '../../adapters/mysql/binlog/settings';
-import type { ColumnInfo, TableInfo } from '../../adapters/mysql/introspect';
+import { UserInputError } from '../../src/core/errors.js';
+import { checkBinlogSettings, checkBinlogTable, missingReplicationPrivileges, type BinlogSettings } from '../../adapters/mysql/binlog/settings.js';
+import type { ColumnInfo, TableInfo } from '../../adapters/mysql/introspect.js';
 
 /** A fake settings reader: what SHOW GLOBAL VARIABLES / SHOW GRANTS would say, without touching the shared server. */
 const ok: BinlogSettings = {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Logger } from '../../src/core/logger';
-import { BinlogDemux } from '../../adapters/mysql/binlog/demux';
-import type { BinlogReader, ReaderEvents, TableFilter } from '../../adapters/mysql/binlog/reader';
-import type { RawChange } from '../../adapters/mysql/binlog/transactions';
-import { formatKey, keyAfterAll, type ChangeKey } from '../../adapters/mysql/binlog/position';
+import type { Logger } from '../../src/core/logger.js';
+import { BinlogDemux } from '../../adapters/mysql/binlog/demux.js';
+import type { BinlogReader, ReaderEvents, TableFilter } from '../../adapters/mysql/binlog/reader.js';
+import type { RawChange } from '../../adapters/mysql/binlog/transactions.js';
+import { formatKey, keyAfterAll, type ChangeKey } from '../../adapters/mysql/binlog/position.js';
 
 /** The demux's routing of cdc_snapshot_rows inserts to their table's queue (docs/snapshots.md, binlog). */
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TransactionAssembler, type BinlogTransaction, type RawChange } from '../../adapters/mysql/binlog/transactions';
+import { TransactionAssembler, type BinlogTransaction, type RawChange } from '../../adapters/mysql/binlog/transactions.js';
 
 const row = (id: number, op: RawChange['op'] = 'INSERT'): RawChange => ({
   op,

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeImage } from '../../adapters/mysql/types/image-decoder';
-import { canonicalSelectList, decodeSelected, decodeSelectedRow } from '../../adapters/mysql/types/select-decoder';
-import { datetimeFromText, timestampFromUtcText, type CanonicalColumn, type ColumnKind } from '../../adapters/mysql/types/canonical';
+import { decodeImage } from '../../adapters/mysql/types/image-decoder.js';
+import { canonicalSelectList, decodeSelected, decodeSelectedRow } from '../../adapters/mysql/types/select-decoder.js';
+import { datetimeFromText, timestampFromUtcText, type CanonicalColumn, type ColumnKind } from '../../adapters/mysql/types/canonical.js';
 
 const col = (name: string, kind: ColumnKind, fsp = 0): CanonicalColumn => ({ name, kind, fsp });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { numberRanges } from '../../adapters/mysql/trigger/history-sequence';
-import { compressIds } from '../../adapters/mysql/trigger/position';
+import { numberRanges } from '../../adapters/mysql/trigger/history-sequence.js';
+import { compressIds } from '../../adapters/mysql/trigger/position.js';
 
 test('each kept id gets the sequence_number its event carried (k-th id of the batch → first + k)', () => {
   const ids = [3n, 4n, 5n, 9n, 10n, 20n];

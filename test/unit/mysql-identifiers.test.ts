@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cdcObjectNames, isCdcObject, migrationLockName, quoteIdent, quoteTable, sanitize, sqlString, stateDatabaseName } from '../../adapters/mysql/identifiers';
-import { ackToken, changeIdOf, compressIds } from '../../adapters/mysql/trigger/position';
-import { parseMysqlUrl, redactMysqlUrl } from '../../adapters/mysql/connect';
-import { renderSql, splitStatements } from '../../adapters/mysql/sql-files';
-import { needsSuper } from '../../adapters/mysql/privileges';
+import { cdcObjectNames, isCdcObject, migrationLockName, quoteIdent, quoteTable, sanitize, sqlString, stateDatabaseName } from '../../adapters/mysql/identifiers.js';
+import { ackToken, changeIdOf, compressIds } from '../../adapters/mysql/trigger/position.js';
+import { parseMysqlUrl, redactMysqlUrl } from '../../adapters/mysql/connect.js';
+import { renderSql, splitStatements } from '../../adapters/mysql/sql-files.js';
+import { needsSuper } from '../../adapters/mysql/privileges.js';
 
 test('quoteIdent doubles backticks and leaves everything else inert', () => {
   const cases: [string, string][] = [

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnExpression, imageExpression } from '../../adapters/mysql/trigger/image-expressions';
-import { installDdl, splitTriggerTemplate } from '../../adapters/mysql/trigger/ddl';
-import { columnKind, type CanonicalColumn, type ColumnKind } from '../../adapters/mysql/types/canonical';
+import { columnExpression, imageExpression } from '../../adapters/mysql/trigger/image-expressions.js';
+import { installDdl, splitTriggerTemplate } from '../../adapters/mysql/trigger/ddl.js';
+import { columnKind, type CanonicalColumn, type ColumnKind } from '../../adapters/mysql/types/canonical.js';
 
 const col = (name: string, kind: ColumnKind, fsp = 0): CanonicalColumn => ({ name, kind, fsp });
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chunkDigest, keyHash, keyObject, knownMember, memberRange, parseMember, sortableKey } from '../../adapters/poll/keys';
-import { parseDuration } from '../../adapters/poll/config';
-import { isoMicros } from '../../adapters/poll/dialect';
+import { chunkDigest, keyHash, keyObject, knownMember, memberRange, parseMember, sortableKey } from '../../adapters/poll/keys.js';
+import { parseDuration } from '../../adapters/poll/config.js';
+import { isoMicros } from '../../adapters/poll/dialect.js';
 
 /** Redis compares members as bytes. */
 const byteCompare = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

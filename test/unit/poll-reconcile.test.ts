@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../src/core/logger';
-import type { PolledTable } from '../../adapters/poll/dialect';
-import type { PollRegistration } from '../../adapters/poll/config';
-import { chunkDigest, keyText, knownMember, sortableKey } from '../../adapters/poll/keys';
-import { Reconciler } from '../../adapters/poll/reconcile';
+import type { Logger } from '../../src/core/logger.js';
+import type { PolledTable } from '../../adapters/poll/dialect.js';
+import type { PollRegistration } from '../../adapters/poll/config.js';
+import { chunkDigest, keyText, knownMember, sortableKey } from '../../adapters/poll/keys.js';
+import { Reconciler } from '../../adapters/poll/reconcile.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 const byteCompare = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

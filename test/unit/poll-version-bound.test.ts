@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareDecimal, isoFromMicros, VersionBound, type VersionProbe } from '../../adapters/poll/version-bound';
+import { compareDecimal, isoFromMicros, VersionBound, type VersionProbe } from '../../adapters/poll/version-bound.js';
 
 const S = 1_000_000n; // µs per second
 const T0 = 1_700_000_000n * S;

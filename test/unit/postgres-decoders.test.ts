@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseJson, parseJsonRaw } from '../../src/core/lossless-json';
-import { canonicalTimestamptz, eventTimestamp } from '../../adapters/postgres/types/canonical';
-import { decodeJsonb, decodeJsonbImage } from '../../adapters/postgres/types/jsonb-decoder';
-import { parseArrayLiteral, parseRecordLiteral } from '../../adapters/postgres/types/literals';
-import type { PgType, ScalarKind } from '../../adapters/postgres/types/pg-type';
-import { decodeText } from '../../adapters/postgres/types/text-decoder';
+import { parseJson, parseJsonRaw } from '../../src/core/lossless-json.js';
+import { canonicalTimestamptz, eventTimestamp } from '../../adapters/postgres/types/canonical.js';
+import { decodeJsonb, decodeJsonbImage } from '../../adapters/postgres/types/jsonb-decoder.js';
+import { parseArrayLiteral, parseRecordLiteral } from '../../adapters/postgres/types/literals.js';
+import type { PgType, ScalarKind } from '../../adapters/postgres/types/pg-type.js';
+import { decodeText } from '../../adapters/postgres/types/text-decoder.js';
 
 const t = (kind: ScalarKind): PgType => ({ kind });
 const arr = (element: PgType, delimiter = ','): PgType => ({ kind: 'array', element, delimiter });

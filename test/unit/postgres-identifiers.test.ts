@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { advisoryKey, logTableName, quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../../adapters/postgres/identifiers';
+import { advisoryKey, logTableName, quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../../adapters/postgres/identifiers.js';
 
 describe('postgres identifiers', () => {
   const quoting: [string, string][] = [

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SourceLocks } from '../../adapters/postgres/locks';
-import type { PgDriver, PgSession } from '../../adapters/postgres/driver';
+import { SourceLocks } from '../../adapters/postgres/locks.js';
+import type { PgDriver, PgSession } from '../../adapters/postgres/driver.js';
 
 /**
  * Issue 11 item 9: every shutdown released the shared lock session twice (two tables closing at

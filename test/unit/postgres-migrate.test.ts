@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadMigrations, runMigrations, type MigrationDriver } from '../../src/core/migrate';
+import { loadMigrations, runMigrations, type MigrationDriver } from '../../src/core/migrate.js';
 
 /** An in-memory driver that records the calls; `failOn` makes one version's apply throw. */
 function fakeDriver(applied: number[], failOn?: number) {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commitTimestamp, StreamAssembler, type StreamItem } from '../../adapters/postgres/wal/assembler';
-import type { ColumnTracker } from '../../adapters/postgres/wal/columns';
-import { formatLsn, parseLsn, widenXid } from '../../adapters/postgres/wal/lsn';
-import { walObjectName } from '../../adapters/postgres/wal/names';
-import { formatWalCheckpoint, parseWalCheckpoint } from '../../adapters/postgres/wal/position';
-import { planWalUpgrade, type WalFacts } from '../../adapters/postgres/wal/preflight';
-import { ItemQueue } from '../../adapters/postgres/wal/queue';
-import { coveredBy, parseSnapshot, visibleIn } from '../../adapters/postgres/wal/snapshot';
-import { UserInputError } from '../../src/core/errors';
+import { commitTimestamp, StreamAssembler, type StreamItem } from '../../adapters/postgres/wal/assembler.js';
+import type { ColumnTracker } from '../../adapters/postgres/wal/columns.js';
+import { formatLsn, parseLsn, widenXid } from '../../adapters/postgres/wal/lsn.js';
+import { walObjectName } from '../../adapters/postgres/wal/names.js';
+import { formatWalCheckpoint, parseWalCheckpoint } from '../../adapters/postgres/wal/position.js';
+import { planWalUpgrade, type WalFacts } from '../../adapters/postgres/wal/preflight.js';
+import { ItemQueue } from '../../adapters/postgres/wal/queue.js';
+import { coveredBy, parseSnapshot, visibleIn } from '../../adapters/postgres/wal/snapshot.js';
+import { UserInputError } from '../../src/core/errors.js';
 
 describe('postgres WAL: LSNs, xids and snapshots', () => {
   it('parses and prints LSNs the way PostgreSQL does', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactSecrets, redactUrl } from '../../src/logging';
+import { redactSecrets, redactUrl } from '../../src/logging.js';
 
 /** Every form a password takes in a connection string, and text that must stay as it is. */
 const CASES: [string, string][] = [

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveHistoryReplayRequest } from '../../src/replay/history-options';
-import type { ReplayFlags } from '../../src/replay/options';
-import { parseInstant } from '../../src/replay/window';
-import { UserInputError } from '../../src/core/errors';
+import { resolveHistoryReplayRequest } from '../../src/replay/history-options.js';
+import type { ReplayFlags } from '../../src/replay/options.js';
+import { parseInstant } from '../../src/replay/window.js';
+import { UserInputError } from '../../src/core/errors.js';
 
 const NOW = Date.parse('2024-05-01T13:00:00Z');
 const base: ReplayFlags = {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveReplayRequest, type ReplayFlags } from '../../src/replay/options';
-import { parseInstant } from '../../src/replay/window';
+import { resolveReplayRequest, type ReplayFlags } from '../../src/replay/options.js';
+import { parseInstant } from '../../src/replay/window.js';
 
 const NOW = Date.parse('2024-05-01T13:00:00Z');
 const base: ReplayFlags = { kafka: 'k1:9092, k2:9092', maxClockSkew: 60, stallTimeout: 60, connectTimeout: 30, from: '2024-05-01T12:00:00Z', topic: 'replayed' };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventInstant, formatInstant, inWindow, makeWindow, parseInstant, parseInstantFlag, toMillis } from '../../src/replay/window';
+import { eventInstant, formatInstant, inWindow, makeWindow, parseInstant, parseInstantFlag, toMillis } from '../../src/replay/window.js';
 
 const ns = (iso: string, extraNs = 0n) => BigInt(Date.parse(iso)) * 1_000_000n + extraNs;
 

@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toChangeEvent } from '../../src/core/change-event';
-import { getOwn, pickColumns, rowFromEntries } from '../../src/core/row';
-import { encodeNative } from '../../src/format/native';
-import { debeziumEncoder } from '../../src/format/debezium';
+import { toChangeEvent } from '../../src/core/change-event.js';
+import { getOwn, pickColumns, rowFromEntries } from '../../src/core/row.js';
+import { encodeNative } from '../../src/format/native.js';
+import { debeziumEncoder } from '../../src/format/debezium/index.js';
 
 const encodeDebezium = debeziumEncoder();
-import { toCapturedChange as pgChange } from '../../adapters/postgres/trigger/rows';
-import { decodeJsonbImage } from '../../adapters/postgres/types/jsonb-decoder';
-import { toCapturedChange as mysqlChange } from '../../adapters/mysql/trigger/read-query';
-import { decodeSelectedRow } from '../../adapters/mysql/types/select-decoder';
-import { compileTransform } from '../../src/transform/compile';
+import { toCapturedChange as pgChange } from '../../adapters/postgres/trigger/rows.js';
+import { decodeJsonbImage } from '../../adapters/postgres/types/jsonb-decoder.js';
+import { toCapturedChange as mysqlChange } from '../../adapters/mysql/trigger/read-query.js';
+import { decodeSelectedRow } from '../../adapters/mysql/types/select-decoder.js';
+import { compileTransform } from '../../src/transform/compile.js';
 
 /**
  * Issue 11 item 1: a key column named "__proto__" gave `primary_key: {}` (key[k] = v on a plain

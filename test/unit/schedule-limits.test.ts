@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSchedule, scheduleProblem } from '../../src/config/schedule';
-import { validateConfig } from '../../src/config/load';
-import { MAX_TIMER_MS, safeTimeout } from '../../src/core/timers';
-import { sleep } from '../../src/pipeline/backoff';
-import { parseDuration } from '../../adapters/poll/config';
+import { parseSchedule, scheduleProblem } from '../../src/config/schedule.js';
+import { validateConfig } from '../../src/config/load.js';
+import { MAX_TIMER_MS, safeTimeout } from '../../src/core/timers.js';
+import { sleep } from '../../src/pipeline/backoff.js';
+import { parseDuration } from '../../adapters/poll/config.js';
 
 /**
  * Issue 11 item 7: an interval over ~24.8 days overflowed setTimeout and became a 1 ms busy poll;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SnapshotProgress, SnapshotTarget } from '../../src/core/snapshot';
-import { UserInputError } from '../../src/core/errors';
-import { percentDone, runSnapshot } from '../../src/snapshot/run-snapshot';
-import { describeSnapshot } from '../../src/snapshot/status';
+import type { SnapshotProgress, SnapshotTarget } from '../../src/core/snapshot.js';
+import { UserInputError } from '../../src/core/errors.js';
+import { percentDone, runSnapshot } from '../../src/snapshot/run-snapshot.js';
+import { describeSnapshot } from '../../src/snapshot/status.js';
 
 /** An in-memory table of `rows` keys 1..rows, chunked like the adapters do (pure logic, no database). */
 function memoryTarget(rows: number, stored: SnapshotProgress | null = null) {

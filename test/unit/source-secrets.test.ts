@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withPasswordFile } from '../../src/config/url-password';
-import { withSourceTls } from '../../src/config/source-tls';
-import { secretFrom } from '../../src/config/secret-file';
+import { withPasswordFile } from '../../src/config/url-password.js';
+import { withSourceTls } from '../../src/config/source-tls.js';
+import { secretFrom } from '../../src/config/secret-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cdc-secret-unit-'));
 const file = join(dir, 'pw');

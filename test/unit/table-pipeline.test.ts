@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CapturedChange } from '../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source';
-import type { ChangeEvent } from '../../src/core/change-event';
-import type { Sink } from '../../src/core/sink';
-import { FatalCaptureError, TransientError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import { TablePipeline } from '../../src/pipeline/table-pipeline';
-import { SequenceAllocator } from '../../src/pipeline/sequence-allocator';
+import type { CapturedChange } from '../../src/core/change-event.js';
+import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source.js';
+import type { ChangeEvent } from '../../src/core/change-event.js';
+import type { Sink } from '../../src/core/sink.js';
+import { FatalCaptureError, TransientError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import { TablePipeline } from '../../src/pipeline/table-pipeline.js';
+import { SequenceAllocator } from '../../src/pipeline/sequence-allocator.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 

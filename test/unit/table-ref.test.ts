@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTableRef, splitTableList } from '../../src/core/table-ref';
+import { parseTableRef, splitTableList } from '../../src/core/table-ref.js';
 
 test('parseTableRef splits schema and name, honouring double quotes', () => {
   const cases: [string, { schema: string; name: string }][] = [

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveKafkaSecurity } from '../../src/config/kafka-security';
-import { applyKafkaSecurityFlags } from '../../src/cli/kafka-options';
-import { explainKafkaError, kafkajsSecurity } from '../../adapters/kafka/client';
-import { pgConnectionConfig } from '../../adapters/postgres/tls';
-import { parseMysqlTls } from '../../adapters/mysql/tls';
-import { UserInputError } from '../../src/core/errors';
+import { resolveKafkaSecurity } from '../../src/config/kafka-security.js';
+import { applyKafkaSecurityFlags } from '../../src/cli/kafka-options.js';
+import { explainKafkaError, kafkajsSecurity } from '../../adapters/kafka/client.js';
+import { pgConnectionConfig } from '../../adapters/postgres/tls.js';
+import { parseMysqlTls } from '../../adapters/mysql/tls.js';
+import { UserInputError } from '../../src/core/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cdc-tls-unit-'));
 const ca = join(dir, 'ca.pem');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, createSecretKey } from 'node:crypto';
-import { hashMasker, loadHashKey, maskText, partialMasker, redact } from '../../src/transform/mask';
+import { hashMasker, loadHashKey, maskText, partialMasker, redact } from '../../src/transform/mask.js';
 
 const SECRET = 'correct-horse-battery-staple';
 const hmac = (text: string) => createHmac('sha256', SECRET).update(text).digest('hex');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePredicate, expressionProblem, type Verdict } from '../../src/transform/predicate';
-import { compareNumeric } from '../../src/transform/predicate-ops';
+import { compilePredicate, expressionProblem, type Verdict } from '../../src/transform/predicate.js';
+import { compareNumeric } from '../../src/transform/predicate-ops.js';
 
 const row = {
   id: 42,

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChangeEvent, Operation, Row } from '../../src/core/change-event';
-import { compilePredicate } from '../../src/transform/predicate';
-import { rowFilter } from '../../src/transform/row-filter';
+import type { ChangeEvent, Operation, Row } from '../../src/core/change-event.js';
+import { compilePredicate } from '../../src/transform/predicate.js';
+import { rowFilter } from '../../src/transform/row-filter.js';
 
 function event(operation: Operation, before: Row | null, after: Row | null): ChangeEvent {
   return {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { tableTransformSchema, tableTransformShape } from '../../src/transform/schema';
+import { tableTransformSchema, tableTransformShape } from '../../src/transform/schema.js';
 
 const full = {
   columns: { exclude: ['password_hash'] },

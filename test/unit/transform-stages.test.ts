@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import type { ChangeEvent, Operation, Row } from '../../src/core/change-event';
-import { compileTransform } from '../../src/transform/compile';
-import type { TableTransformConfig } from '../../src/transform/schema';
+import type { ChangeEvent, Operation, Row } from '../../src/core/change-event.js';
+import { compileTransform } from '../../src/transform/compile.js';
+import type { TableTransformConfig } from '../../src/transform/schema.js';
 
 const SECRET = 'correct-horse-battery-staple';
 const env = { CDC_HASH_KEY: SECRET };

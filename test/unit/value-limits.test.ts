@@ -1,22 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import type { CapturedChange, ChangeEvent } from '../../src/core/change-event';
-import { toChangeEvent } from '../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source';
-import { FatalCaptureError, ValueLimitError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/logger';
-import { checkJsonDepth, checkJsonText, JSON_LIMITS, normalizeJson, parseJson, parseJsonRaw } from '../../src/core/lossless-json';
-import { extractMembers } from '../../src/core/json-members';
-import type { Sink } from '../../src/core/sink';
-import { encodeNative } from '../../src/format/native';
-import { SequenceAllocator } from '../../src/pipeline/sequence-allocator';
-import { TablePipeline } from '../../src/pipeline/table-pipeline';
-import { StdoutSink } from '../../adapters/stdout/stdout-sink';
-import { toCapturedChange as pgChange } from '../../adapters/postgres/trigger/rows';
-import { decodeJsonbImage } from '../../adapters/postgres/types/jsonb-decoder';
-import { toCapturedChange as mysqlChange } from '../../adapters/mysql/trigger/read-query';
-import { decodeBinlogRow } from '../../adapters/mysql/types/binlog-decoder';
+import type { CapturedChange, ChangeEvent } from '../../src/core/change-event.js';
+import { toChangeEvent } from '../../src/core/change-event.js';
+import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source.js';
+import { FatalCaptureError, ValueLimitError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
+import { checkJsonDepth, checkJsonText, JSON_LIMITS, normalizeJson, parseJson, parseJsonRaw } from '../../src/core/lossless-json.js';
+import { extractMembers } from '../../src/core/json-members.js';
+import type { Sink } from '../../src/core/sink.js';
+import { encodeNative } from '../../src/format/native.js';
+import { SequenceAllocator } from '../../src/pipeline/sequence-allocator.js';
+import { TablePipeline } from '../../src/pipeline/table-pipeline.js';
+import { StdoutSink } from '../../adapters/stdout/stdout-sink.js';
+import { toCapturedChange as pgChange } from '../../adapters/postgres/trigger/rows.js';
+import { decodeJsonbImage } from '../../adapters/postgres/types/jsonb-decoder.js';
+import { toCapturedChange as mysqlChange } from '../../adapters/mysql/trigger/read-query.js';
+import { decodeBinlogRow } from '../../adapters/mysql/types/binlog-decoder.js';
 
 /**
  * Issue 11 item 3: a jsonb value nested ~3000 deep threw RangeError (stack overflow) while
@@ -171,7 +171,7 @@ test('pipeline: a source that throws a ValueLimitError stops the table, named, w
 });
 
 test('MongoDB documents nested past the limit raise ValueLimitError, not a stack overflow', async () => {
-  const { documentToJson } = await import('../../adapters/mongodb/types/bson-json');
+  const { documentToJson } = await import('../../adapters/mongodb/types/bson-json.js');
   let doc: Record<string, unknown> = { leaf: 1 };
   for (let i = 0; i < 20000; i++) doc = { a: doc };
   assert.throws(() => documentToJson(doc), ValueLimitError);
@@ -192,7 +192,7 @@ test('extractMembers picks top-level members without parsing the rest', () => {
 });
 
 test('a stack overflow is not retried; other errors keep their retry rule', async () => {
-  const { isRetryable } = await import('../../src/core/retryable');
+  const { isRetryable } = await import('../../src/core/retryable.js');
   const overflow = (): unknown => {
     try {
       const f = (n: number): number => f(n + 1) + 1;

@@ -1,6 +1,6 @@
-import { ValueLimitError } from '../../../src/core/errors';
-import { JSON_LIMITS, setOwn } from '../../../src/core/lossless-json';
-import { bytesToBase64, integerFromText } from '../../../src/core/values';
+import { ValueLimitError } from '../../../src/core/errors.js';
+import { JSON_LIMITS, setOwn } from '../../../src/core/lossless-json.js';
+import { bytesToBase64, integerFromText } from '../../../src/core/values.js';
 
 /**
  * BSON values (as the `mongodb` driver deserialises them) → JSON values, by the type-fidelity rules

@@ -1,5 +1,5 @@
-import type { MysqlQueryable } from '../driver';
-import { formatCheckpoint, parseCheckpoint, type BinlogCheckpoint } from './position';
+import type { MysqlQueryable } from '../driver.js';
+import { formatCheckpoint, parseCheckpoint, type BinlogCheckpoint } from './position.js';
 
 /**
  * A binlog-mode table's durable position lives in cdc_checkpoints (mode 'binlog'), next to the

@@ -1,12 +1,12 @@
-import { FatalCaptureError } from '../../../src/core/errors';
-import type { Logger } from '../../../src/core/logger';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import { Backoff } from '../../../src/pipeline/backoff';
-import { streamError } from './errors';
-import { compareCoords, compareKeys, formatCoord, minCoord, type BinlogCoord, type ChangeKey } from './position';
-import type { BinlogReader, ReaderEvents, TableFilter } from './reader';
-import { isSnapshotRowsChange, snapshotRowOf, SNAPSHOT_ROWS_TABLE, type SnapshotRow } from './snapshot-rows';
-import type { BinlogTransaction, RawChange } from './transactions';
+import { FatalCaptureError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import { Backoff } from '../../../src/pipeline/backoff.js';
+import { streamError } from './errors.js';
+import { compareCoords, compareKeys, formatCoord, minCoord, type BinlogCoord, type ChangeKey } from './position.js';
+import type { BinlogReader, ReaderEvents, TableFilter } from './reader.js';
+import { isSnapshotRowsChange, snapshotRowOf, SNAPSHOT_ROWS_TABLE, type SnapshotRow } from './snapshot-rows.js';
+import type { BinlogTransaction, RawChange } from './transactions.js';
 
 /** A committed row change waiting for its table's source to read it. */
 export interface QueuedChange {

@@ -1,4 +1,4 @@
-import { FatalCaptureError, TransientError } from '../../../src/core/errors';
+import { FatalCaptureError, TransientError } from '../../../src/core/errors.js';
 
 const code = (err: unknown): string => String((err as { code?: unknown } | null)?.code ?? '');
 const errno = (err: unknown): number => Number((err as { errno?: unknown } | null)?.errno ?? 0);

@@ -1,8 +1,8 @@
 import ZongJi, { type AnyBinlogEvent, type ZongJiOptions } from '@vlasky/zongji';
-import { rowFromEntries } from '../../../src/core/row';
-import { mysql2Ssl, type MysqlConnectOptions } from '../mysql2-driver';
-import type { BinlogCoord } from './position';
-import { TransactionAssembler, type AssemblerOutput, type BinlogInput, type RawChange } from './transactions';
+import { rowFromEntries } from '../../../src/core/row.js';
+import { mysql2Ssl, type MysqlConnectOptions } from '../mysql2-driver.js';
+import type { BinlogCoord } from './position.js';
+import { TransactionAssembler, type AssemblerOutput, type BinlogInput, type RawChange } from './transactions.js';
 
 /** Which tables' row events to decode: database → table names (zongji's includeSchema). */
 export type TableFilter = Record<string, string[]>;

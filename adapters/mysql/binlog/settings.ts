@@ -1,6 +1,6 @@
-import { UserInputError } from '../../../src/core/errors';
-import type { MysqlQueryable } from '../driver';
-import type { TableInfo } from '../introspect';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { MysqlQueryable } from '../driver.js';
+import type { TableInfo } from '../introspect.js';
 
 /** The server facts binlog capture depends on; read once per `cdc upgrade --to binlog`. */
 export interface BinlogSettings {

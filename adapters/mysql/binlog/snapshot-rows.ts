@@ -1,4 +1,4 @@
-import type { RawChange } from './transactions';
+import type { RawChange } from './transactions.js';
 
 /**
  * cdc_snapshot_rows (migration 006): how `cdc snapshot` puts a binlog-captured table's rows into the

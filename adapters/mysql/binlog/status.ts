@@ -1,9 +1,9 @@
-import type { TableStatus } from '../../../src/core/change-source';
-import type { MysqlQueryable } from '../driver';
-import type { CapturedTable } from '../state-store';
-import { masterStatus } from '../upgrade/snapshot';
-import { loadBinlogCheckpoint } from './checkpoint';
-import { compareFiles, formatCoord, formatKey, type BinlogCoord } from './position';
+import type { TableStatus } from '../../../src/core/change-source.js';
+import type { MysqlQueryable } from '../driver.js';
+import type { CapturedTable } from '../state-store.js';
+import { masterStatus } from '../upgrade/snapshot.js';
+import { loadBinlogCheckpoint } from './checkpoint.js';
+import { compareFiles, formatCoord, formatKey, type BinlogCoord } from './position.js';
 
 export interface BinlogServerState {
   /** The binlog end now; null when the user may not see it (needs REPLICATION CLIENT). */

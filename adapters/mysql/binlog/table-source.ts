@@ -1,21 +1,21 @@
-import type { CapturedChange, CaptureMode, Row } from '../../../src/core/change-event';
-import { IMAGE_TOO_LARGE } from '../trigger/image-expressions';
-import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source';
-import { FatalCaptureError, UserInputError, ValueLimitError } from '../../../src/core/errors';
-import type { Logger } from '../../../src/core/logger';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import { pickColumns } from '../../../src/core/row';
-import type { MysqlDriver } from '../driver';
-import { cdcObjectNames } from '../identifiers';
-import { columnsSignature, describeTable } from '../introspect';
-import { historyColumns, recordSchemaVersion } from '../schema-history';
-import { getCaptured, type CapturedTable } from '../state-store';
-import { decodeBinlogRow, type BinlogColumn } from '../types/binlog-decoder';
-import { decodeImage } from '../types/image-decoder';
-import { loadBinlogCheckpoint, saveBinlogCheckpoint } from './checkpoint';
-import type { BinlogDemux, QueuedChange, Subscription } from './demux';
-import { DrainLock } from './drain-lock';
-import { compareCoords, compareKeys, formatKey, keyAfterAll, type BinlogCheckpoint, type BinlogCoord } from './position';
+import type { CapturedChange, CaptureMode, Row } from '../../../src/core/change-event.js';
+import { IMAGE_TOO_LARGE } from '../trigger/image-expressions.js';
+import type { AckToken, ChangeBatch, ChangeSource } from '../../../src/core/change-source.js';
+import { FatalCaptureError, UserInputError, ValueLimitError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import { pickColumns } from '../../../src/core/row.js';
+import type { MysqlDriver } from '../driver.js';
+import { cdcObjectNames } from '../identifiers.js';
+import { columnsSignature, describeTable } from '../introspect.js';
+import { historyColumns, recordSchemaVersion } from '../schema-history.js';
+import { getCaptured, type CapturedTable } from '../state-store.js';
+import { decodeBinlogRow, type BinlogColumn } from '../types/binlog-decoder.js';
+import { decodeImage } from '../types/image-decoder.js';
+import { loadBinlogCheckpoint, saveBinlogCheckpoint } from './checkpoint.js';
+import type { BinlogDemux, QueuedChange, Subscription } from './demux.js';
+import { DrainLock } from './drain-lock.js';
+import { compareCoords, compareKeys, formatKey, keyAfterAll, type BinlogCheckpoint, type BinlogCoord } from './position.js';
 
 export interface BinlogSourceOptions {
   /** An idle table's checkpoint follows the stream at most this often, bounding replay on restart. */

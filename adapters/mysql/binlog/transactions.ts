@@ -1,4 +1,4 @@
-import type { BinlogCoord } from './position';
+import type { BinlogCoord } from './position.js';
 
 /** One row change as zongji decoded it, before the canonical mapping (types/binlog-decoder.ts). */
 export interface RawChange {

@@ -1,4 +1,4 @@
-import { gcvtDouble } from './server-numbers';
+import { gcvtDouble } from './server-numbers.js';
 
 /**
  * zongji decodes a GEOMETRY value into nested {x, y} points and arrays, dropping the WKB type

@@ -1,9 +1,9 @@
-import { keysetPredicate } from '../../../src/core/keyset';
-import type { MysqlQueryable, SqlParam } from '../driver';
-import type { ColumnInfo } from '../introspect';
-import { quoteIdent } from '../identifiers';
-import { triggerImageExpression } from '../trigger/image-expressions';
-import { SNAPSHOT_ROWS_TABLE } from '../binlog/snapshot-rows';
+import { keysetPredicate } from '../../../src/core/keyset.js';
+import type { MysqlQueryable, SqlParam } from '../driver.js';
+import type { ColumnInfo } from '../introspect.js';
+import { quoteIdent } from '../identifiers.js';
+import { triggerImageExpression } from '../trigger/image-expressions.js';
+import { SNAPSHOT_ROWS_TABLE } from '../binlog/snapshot-rows.js';
 
 /**
  * Key values travel as text: HEX for binary keys, the server's own text form otherwise, and are

@@ -1,5 +1,5 @@
-import type { SnapshotProgress } from '../../../src/core/snapshot';
-import type { MysqlQueryable } from '../driver';
+import type { SnapshotProgress } from '../../../src/core/snapshot.js';
+import type { MysqlQueryable } from '../driver.js';
 
 /** cdc_snapshots (migration 004): one row of persisted snapshot progress per table. */
 

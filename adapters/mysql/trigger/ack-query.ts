@@ -1,6 +1,6 @@
-import type { MysqlQueryable } from '../driver';
-import type { NumberedRange } from './history-sequence';
-import { compressIds, type IdRange } from './position';
+import type { MysqlQueryable } from '../driver.js';
+import type { NumberedRange } from './history-sequence.js';
+import { compressIds, type IdRange } from './position.js';
 
 /**
  * Deletes exactly the acknowledged log rows, run by run:

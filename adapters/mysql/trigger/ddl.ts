@@ -1,8 +1,8 @@
-import type { TableRef } from '../../../src/core/table-ref';
-import { cdcObjectNames, quoteIdent, quoteTable } from '../identifiers';
-import { renderSql, sqlTemplate } from '../sql-files';
-import type { CanonicalColumn } from '../types/canonical';
-import { triggerImageExpression } from './image-expressions';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { cdcObjectNames, quoteIdent, quoteTable } from '../identifiers.js';
+import { renderSql, sqlTemplate } from '../sql-files.js';
+import type { CanonicalColumn } from '../types/canonical.js';
+import { triggerImageExpression } from './image-expressions.js';
 
 export type TriggerEvent = 'INSERT' | 'UPDATE' | 'DELETE';
 

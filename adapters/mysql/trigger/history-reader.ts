@@ -1,11 +1,11 @@
-import type { ChangeHistory, HistoryWindow, RetainedChange } from '../../../src/core/change-history';
-import { UserInputError } from '../../../src/core/errors';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import { sqlWindow } from '../../../src/history/retention';
-import type { MysqlDriver } from '../driver';
-import { getCaptured } from '../state-store';
-import { loadRetention } from './history-store';
-import { toCapturedChange, type LogRow } from './read-query';
+import type { ChangeHistory, HistoryWindow, RetainedChange } from '../../../src/core/change-history.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import { sqlWindow } from '../../../src/history/retention.js';
+import type { MysqlDriver } from '../driver.js';
+import { getCaptured } from '../state-store.js';
+import { loadRetention } from './history-store.js';
+import { toCapturedChange, type LogRow } from './read-query.js';
 
 const PAGE = 1_000;
 

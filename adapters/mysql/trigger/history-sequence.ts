@@ -1,4 +1,4 @@
-import type { IdRange } from './position';
+import type { IdRange } from './position.js';
 
 /** A run of log ids to keep, and the sequence_number its first id's event carried. */
 export interface NumberedRange {

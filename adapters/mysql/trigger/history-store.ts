@@ -1,8 +1,8 @@
-import type { RetentionSetting } from '../../../src/core/change-history';
-import { UserInputError } from '../../../src/core/errors';
-import type { HistoryStore } from '../../../src/history/keeper';
-import type { MysqlDriver, MysqlQueryable } from '../driver';
-import { getCaptured } from '../state-store';
+import type { RetentionSetting } from '../../../src/core/change-history.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { HistoryStore } from '../../../src/history/keeper.js';
+import type { MysqlDriver, MysqlQueryable } from '../driver.js';
+import { getCaptured } from '../state-store.js';
 
 /**
  * The retention setting (cdc_history_settings) and the pruning of cdc_change_history

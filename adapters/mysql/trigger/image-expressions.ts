@@ -1,5 +1,5 @@
-import { quoteIdent, sqlString } from '../identifiers';
-import type { CanonicalColumn } from '../types/canonical';
+import { quoteIdent, sqlString } from '../identifiers.js';
+import type { CanonicalColumn } from '../types/canonical.js';
 
 /** Whose columns an image reads: the trigger's row variables, or `t` (a snapshot's SELECT alias). */
 export type ImageRow = 'NEW' | 'OLD' | 't';

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { UserInputError } from '../../../src/core/errors';
-import type { InstallOptions, InstallResult } from '../../../src/core/source-database';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import type { MysqlDriver, MysqlQueryable, MysqlSession } from '../driver';
-import { ddlError } from '../errors';
-import { isCdcObject, quoteIdent, quoteTable } from '../identifiers';
-import { columnsSignature, describeTable, type TableInfo } from '../introspect';
-import { checkTriggerCreation } from '../privileges';
-import { historyColumns, recordSchemaVersion } from '../schema-history';
-import { getCaptured, saveCaptured, type CapturedTable } from '../state-store';
-import { installDdl, type TriggerDdl } from './ddl';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { InstallOptions, InstallResult } from '../../../src/core/source-database.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import type { MysqlDriver, MysqlQueryable, MysqlSession } from '../driver.js';
+import { ddlError } from '../errors.js';
+import { isCdcObject, quoteIdent, quoteTable } from '../identifiers.js';
+import { columnsSignature, describeTable, type TableInfo } from '../introspect.js';
+import { checkTriggerCreation } from '../privileges.js';
+import { historyColumns, recordSchemaVersion } from '../schema-history.js';
+import { getCaptured, saveCaptured, type CapturedTable } from '../state-store.js';
+import { installDdl, type TriggerDdl } from './ddl.js';
 
 export interface InstallContext {
   driver: MysqlDriver;

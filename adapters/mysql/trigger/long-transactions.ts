@@ -1,5 +1,5 @@
-import type { Logger } from '../../../src/core/logger';
-import type { MysqlQueryable } from '../driver';
+import type { Logger } from '../../../src/core/logger.js';
+import type { MysqlQueryable } from '../driver.js';
 
 export interface OpenTransaction {
   trxId: string;

@@ -1,11 +1,11 @@
-import type { CapturedChange, Operation, Row } from '../../../src/core/change-event';
-import { FatalCaptureError, ValueLimitError } from '../../../src/core/errors';
-import { extractMembers } from '../../../src/core/json-members';
-import { pickColumns } from '../../../src/core/row';
-import type { MysqlQueryable } from '../driver';
-import { decodeImage } from '../types/image-decoder';
-import { IMAGE_TOO_LARGE } from './image-expressions';
-import { changeIdOf, changePosition } from './position';
+import type { CapturedChange, Operation, Row } from '../../../src/core/change-event.js';
+import { FatalCaptureError, ValueLimitError } from '../../../src/core/errors.js';
+import { extractMembers } from '../../../src/core/json-members.js';
+import { pickColumns } from '../../../src/core/row.js';
+import type { MysqlQueryable } from '../driver.js';
+import { decodeImage } from '../types/image-decoder.js';
+import { IMAGE_TOO_LARGE } from './image-expressions.js';
+import { changeIdOf, changePosition } from './position.js';
 
 export interface LogRow {
   id: string;

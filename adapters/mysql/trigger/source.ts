@@ -1,20 +1,21 @@
-import type { CapturedChange, CaptureMode } from '../../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
-import { UserInputError } from '../../../src/core/errors';
-import type { Logger } from '../../../src/core/logger';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import type { MysqlDriver, MysqlSession } from '../driver';
-import { TableBusyError } from '../errors';
-import { cdcObjectNames, quoteIdent } from '../identifiers';
-import { getCaptured, saveCheckpoint, type CapturedTable } from '../state-store';
-import { HistoryKeeper } from '../../../src/history/keeper';
-import { deleteRanges, keepRanges, remainingRanges } from './ack-query';
-import { numberRanges } from './history-sequence';
-import { mysqlHistoryStore } from './history-store';
-import { LongTransactionAlarm } from './long-transactions';
-import { TriggerWatch } from '../../../src/core/trigger-watch';
-import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position';
-import { readLogPage, toCapturedChange } from './read-query';
+import type { CapturedChange, CaptureMode } from '../../../src/core/change-event.js';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import type { MysqlDriver, MysqlSession } from '../driver.js';
+import { TableBusyError } from '../errors.js';
+import { cdcObjectNames, quoteIdent } from '../identifiers.js';
+import { getCaptured, saveCheckpoint, type CapturedTable } from '../state-store.js';
+import { HistoryKeeper } from '../../../src/history/keeper.js';
+import { deleteRanges, keepRanges, remainingRanges } from './ack-query.js';
+import { numberRanges } from './history-sequence.js';
+import { mysqlHistoryStore } from './history-store.js';
+import { LongTransactionAlarm } from './long-transactions.js';
+import { TriggerWatch } from '../../../src/core/trigger-watch.js';
+import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position.js';
+import { readLogPage, toCapturedChange } from './read-query.js';
+import { lockedSession, releaseLockedSession } from '../named-lock.js';
 
 /**
  * Opens the round's consistent-snapshot transaction on the session itself and returns the
@@ -206,12 +207,9 @@ export class MysqlTriggerSource implements ChangeSource {
     if (!session) return;
     // Closing the connection rolls back the round and releases the drain lock too, but the server
     // does that asynchronously: a switch that opens the next source at once could find the lock
-    // still held. RELEASE_LOCK first makes the release happen before close() returns.
-    if (!session.lost) {
-      await session.exec('ROLLBACK').catch(() => undefined);
-      await session.rows('SELECT RELEASE_LOCK(?) AS released', [this.lockName]).catch(() => undefined);
-    }
-    await session.close();
+    // still held. ROLLBACK and RELEASE_LOCK first make both happen before close() returns.
+    if (!session.lost) await session.exec('ROLLBACK').catch(() => undefined);
+    await releaseLockedSession(session, this.lockName);
   }
 
   /**
@@ -270,15 +268,12 @@ export class MysqlTriggerSource implements ChangeSource {
     if (this.session && !this.session.lost) return this.session;
     if (this.session) await this.session.close().catch(() => undefined);
     this.session = null;
-    const session = await this.driver.dedicated();
+    const session = await lockedSession(
+      this.driver,
+      this.lockName,
+      (holder) => new TableBusyError(`${this.name} is already being drained by another cdc process (MySQL connection ${holder})`),
+    );
     try {
-      const [lock] = await session.rows<{ got: number | string | null; holder: number | string | null }>(
-        'SELECT GET_LOCK(?, 0) AS got, IS_USED_LOCK(?) AS holder',
-        [this.lockName, this.lockName],
-      );
-      if (Number(lock?.got) !== 1) {
-        throw new TableBusyError(`${this.name} is already being drained by another cdc process (MySQL connection ${lock?.holder ?? '?'})`);
-      }
       await session.exec('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     } catch (err) {
       await session.close();

@@ -1,10 +1,10 @@
-import type { Row } from '../../../src/core/change-event';
-import { ValueLimitError } from '../../../src/core/errors';
-import { parseJson, setOwn, withJsonSource } from '../../../src/core/lossless-json';
-import { bytesToBase64 } from '../../../src/core/values';
-import { roundDecimals, roundSignificant } from '../binlog/server-numbers';
-import { geometryToWkt } from '../binlog/wkt';
-import { datetimeFromText, integerValue, timestampFromUtcText, type CanonicalColumn } from './canonical';
+import type { Row } from '../../../src/core/change-event.js';
+import { ValueLimitError } from '../../../src/core/errors.js';
+import { parseJson, setOwn, withJsonSource } from '../../../src/core/lossless-json.js';
+import { bytesToBase64 } from '../../../src/core/values.js';
+import { roundDecimals, roundSignificant } from '../binlog/server-numbers.js';
+import { geometryToWkt } from '../binlog/wkt.js';
+import { datetimeFromText, integerValue, timestampFromUtcText, type CanonicalColumn } from './canonical.js';
 
 /** What the binlog decoder knows of a column (from introspect.ts describeTable). */
 export interface BinlogColumn extends CanonicalColumn {

@@ -1,4 +1,4 @@
-import { integerFromText } from '../../../src/core/values';
+import { integerFromText } from '../../../src/core/values.js';
 
 /**
  * How a MySQL column type maps to its canonical JSON value (README "Type fidelity"). Both

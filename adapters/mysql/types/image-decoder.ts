@@ -1,6 +1,6 @@
-import type { Row } from '../../../src/core/change-event';
-import { isRawNumber, parseJson, parseJsonRaw, setOwn, withJsonSource } from '../../../src/core/lossless-json';
-import { floatFromText, integerValue } from './canonical';
+import type { Row } from '../../../src/core/change-event.js';
+import { isRawNumber, parseJson, parseJsonRaw, setOwn, withJsonSource } from '../../../src/core/lossless-json.js';
+import { floatFromText, integerValue } from './canonical.js';
 
 /**
  * Decoder (a): a trigger image (text written by JSON_OBJECT, see trigger/image-expressions.ts) →

@@ -1,8 +1,8 @@
-import type { Row } from '../../../src/core/change-event';
-import { parseJson, setOwn } from '../../../src/core/lossless-json';
-import { bytesToBase64 } from '../../../src/core/values';
-import { quoteIdent } from '../identifiers';
-import { datetimeFromText, floatFromText, integerValue, timestampFromUtcText, type CanonicalColumn } from './canonical';
+import type { Row } from '../../../src/core/change-event.js';
+import { parseJson, setOwn } from '../../../src/core/lossless-json.js';
+import { bytesToBase64 } from '../../../src/core/values.js';
+import { quoteIdent } from '../identifiers.js';
+import { datetimeFromText, floatFromText, integerValue, timestampFromUtcText, type CanonicalColumn } from './canonical.js';
 
 /**
  * Decoder (b): a row read with a plain SELECT through this adapter's driver (text protocol,

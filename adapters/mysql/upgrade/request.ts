@@ -1,17 +1,17 @@
-import type { CaptureMode } from '../../../src/core/change-event';
-import { UserInputError } from '../../../src/core/errors';
-import type { UpgradeResult } from '../../../src/core/source-database';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import { checkBinlogSettings, checkBinlogTable, readBinlogSettings } from '../binlog/settings';
-import { DrainLock } from '../binlog/drain-lock';
-import { cdcObjectNames, quoteIdent } from '../identifiers';
-import { describeTable } from '../introspect';
-import { getCaptured, type CapturedTable } from '../state-store';
-import { TableBusyError } from '../errors';
-import { checkInstallable, installTrigger, type InstallContext } from '../trigger/install';
-import { openSnapshotAt, type SnapshotStrategy } from './snapshot';
-import { advanceSwitch, deleteSwitch, getSwitch, insertSwitch } from './switch-store';
-import { cleanupAfterBinlog, commitToBinlog } from './to-binlog';
+import type { CaptureMode } from '../../../src/core/change-event.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { UpgradeResult } from '../../../src/core/source-database.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import { checkBinlogSettings, checkBinlogTable, readBinlogSettings } from '../binlog/settings.js';
+import { DrainLock } from '../binlog/drain-lock.js';
+import { cdcObjectNames, quoteIdent } from '../identifiers.js';
+import { describeTable } from '../introspect.js';
+import { getCaptured, type CapturedTable } from '../state-store.js';
+import { TableBusyError } from '../errors.js';
+import { checkInstallable, installTrigger, type InstallContext } from '../trigger/install.js';
+import { openSnapshotAt, type SnapshotStrategy } from './snapshot.js';
+import { advanceSwitch, deleteSwitch, getSwitch, insertSwitch } from './switch-store.js';
+import { cleanupAfterBinlog, commitToBinlog } from './to-binlog.js';
 
 export interface UpgradeContext extends InstallContext {
   mariadb: boolean;

@@ -1,8 +1,8 @@
-import { TransientError } from '../../../src/core/errors';
-import type { TableRef } from '../../../src/core/table-ref';
-import type { BinlogCoord } from '../binlog/position';
-import type { MysqlDriver, MysqlSession } from '../driver';
-import { quoteTable } from '../identifiers';
+import { TransientError } from '../../../src/core/errors.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import type { BinlogCoord } from '../binlog/position.js';
+import type { MysqlDriver, MysqlSession } from '../driver.js';
+import { quoteTable } from '../identifiers.js';
 
 /**
  * How to get a read view and the binlog coordinate that matches it exactly, for one table: every

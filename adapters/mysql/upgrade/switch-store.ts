@@ -1,4 +1,4 @@
-import type { MysqlQueryable } from '../driver';
+import type { MysqlQueryable } from '../driver.js';
 
 export type SwitchTarget = 'binlog' | 'trigger';
 

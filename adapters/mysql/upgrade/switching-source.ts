@@ -1,17 +1,17 @@
-import type { CaptureMode } from '../../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
-import { UserInputError } from '../../../src/core/errors';
-import type { Logger } from '../../../src/core/logger';
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import type { BinlogTableSource } from '../binlog/table-source';
-import { formatCoord, parseCoord } from '../binlog/position';
-import type { MysqlDriver } from '../driver';
-import { getCaptured } from '../state-store';
-import type { MysqlTriggerSource } from '../trigger/source';
-import { openSnapshotAt, type SnapshotStrategy } from './snapshot';
-import { getSwitch, type ModeSwitch } from './switch-store';
-import { cleanupAfterBinlog, commitToBinlog } from './to-binlog';
-import { commitToTrigger, takeTriggerBoundary } from './to-trigger';
+import type { CaptureMode } from '../../../src/core/change-event.js';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import type { BinlogTableSource } from '../binlog/table-source.js';
+import { formatCoord, parseCoord } from '../binlog/position.js';
+import type { MysqlDriver } from '../driver.js';
+import { getCaptured } from '../state-store.js';
+import type { MysqlTriggerSource } from '../trigger/source.js';
+import { openSnapshotAt, type SnapshotStrategy } from './snapshot.js';
+import { getSwitch, type ModeSwitch } from './switch-store.js';
+import { cleanupAfterBinlog, commitToBinlog } from './to-binlog.js';
+import { commitToTrigger, takeTriggerBoundary } from './to-trigger.js';
 
 export interface SwitchingSourceDeps {
   driver: MysqlDriver;
@@ -41,7 +41,7 @@ interface RoutedToken extends AckToken {
  * batches is outstanding. `mode` is the mode of the last batch read, which is what the pipeline
  * stamps on that batch's events right after the read.
  */
-export class SwitchingSource implements ChangeSource {
+export class TriggerBinlogSwitchingSource implements ChangeSource {
   private inner: MysqlTriggerSource | BinlogTableSource | null = null;
   private innerMode: CaptureMode = 'trigger';
   private batchMode: CaptureMode = 'trigger';

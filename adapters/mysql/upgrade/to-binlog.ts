@@ -1,10 +1,10 @@
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
-import { saveBinlogCheckpoint } from '../binlog/checkpoint';
-import { checkpointAt, type BinlogCoord } from '../binlog/position';
-import type { MysqlDriver } from '../driver';
-import { cdcObjectNames, quoteIdent } from '../identifiers';
-import { advanceSwitch, deleteSwitch, setMode } from './switch-store';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
+import { saveBinlogCheckpoint } from '../binlog/checkpoint.js';
+import { checkpointAt, type BinlogCoord } from '../binlog/position.js';
+import type { MysqlDriver } from '../driver.js';
+import { cdcObjectNames, quoteIdent } from '../identifiers.js';
+import { advanceSwitch, deleteSwitch, setMode } from './switch-store.js';
 
 /**
  * trigger → binlog, step 2 of 3 (docs/mysql-binlog.md, "trigger → binlog"). Called once the

@@ -1,12 +1,12 @@
-import { qualifiedName, type TableRef } from '../../../src/core/table-ref';
-import { formatCoord, type BinlogCoord } from '../binlog/position';
-import type { MysqlDriver } from '../driver';
-import { quoteIdent } from '../identifiers';
-import { saveCheckpoint } from '../state-store';
-import { deleteRanges } from '../trigger/ack-query';
-import { compressIds } from '../trigger/position';
-import { openSnapshotAt, type SnapshotStrategy } from './snapshot';
-import { advanceSwitch, deleteSwitch, setMode } from './switch-store';
+import { qualifiedName, type TableRef } from '../../../src/core/table-ref.js';
+import { formatCoord, type BinlogCoord } from '../binlog/position.js';
+import type { MysqlDriver } from '../driver.js';
+import { quoteIdent } from '../identifiers.js';
+import { saveCheckpoint } from '../state-store.js';
+import { deleteRanges } from '../trigger/ack-query.js';
+import { compressIds } from '../trigger/position.js';
+import { openSnapshotAt, type SnapshotStrategy } from './snapshot.js';
+import { advanceSwitch, deleteSwitch, setMode } from './switch-store.js';
 
 const PAGE = 10_000;
 

@@ -1,5 +1,5 @@
-import type { PgQueryable } from '../driver';
-import { quoteIdent } from '../identifiers';
+import type { PgQueryable } from '../driver.js';
+import { quoteIdent } from '../identifiers.js';
 
 /** A key column and its declared type, for casting bound key values back (`$1::numeric(12,2)`). */
 export interface KeyColumn {

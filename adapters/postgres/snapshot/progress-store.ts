@@ -1,5 +1,5 @@
-import type { SnapshotProgress } from '../../../src/core/snapshot';
-import type { PgQueryable } from '../driver';
+import type { SnapshotProgress } from '../../../src/core/snapshot.js';
+import type { PgQueryable } from '../driver.js';
 
 /** cdc.snapshots (migration 004): one row of persisted snapshot progress per table. */
 

@@ -1,14 +1,14 @@
-import { UserInputError } from '../../../src/core/errors';
-import type { SnapshotProgress, SnapshotTarget } from '../../../src/core/snapshot';
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
-import type { PgDriver, PgQueryable } from '../driver';
-import { advisoryKey, quoteTable } from '../identifiers';
-import { findTable } from '../introspect';
-import { getCaptured, type CapturedTableRow } from '../state-store';
-import { messagePrefix } from '../wal/names';
-import { chunkBoundary, emitChunk, type ChunkDestination, type KeyColumn } from './chunk';
-import { advanceProgress, loadProgress, startProgress } from './progress-store';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { SnapshotProgress, SnapshotTarget } from '../../../src/core/snapshot.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
+import type { PgDriver, PgQueryable } from '../driver.js';
+import { advisoryKey, quoteTable } from '../identifiers.js';
+import { findTable } from '../introspect.js';
+import { getCaptured, type CapturedTableRow } from '../state-store.js';
+import { messagePrefix } from '../wal/names.js';
+import { chunkBoundary, emitChunk, type ChunkDestination, type KeyColumn } from './chunk.js';
+import { advanceProgress, loadProgress, startProgress } from './progress-store.js';
 
 /**
  * One PostgreSQL table's snapshot. Chunks go where the table's changes go right now: its trigger

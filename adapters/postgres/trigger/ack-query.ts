@@ -1,7 +1,7 @@
-import type { PgQueryable } from '../driver';
-import { quoteIdent } from '../identifiers';
-import type { TriggerAck } from './position';
-import { formatCheckpoint } from './position';
+import type { PgQueryable } from '../driver.js';
+import { quoteIdent } from '../identifiers.js';
+import type { TriggerAck } from './position.js';
+import { formatCheckpoint } from './position.js';
 
 /** The rows of one batch ($1–$4): the read's own predicate, fixed by the round's snapshots. */
 export const BATCH_ROWS = `WHERE id > $1::bigint AND id <= $2::bigint

@@ -1,4 +1,4 @@
-import type { PgQueryable } from '../driver';
+import type { PgQueryable } from '../driver.js';
 
 /**
  * Why the table's changes are not being captured right now, or null when both capture triggers

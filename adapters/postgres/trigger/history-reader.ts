@@ -1,16 +1,16 @@
-import type { ChangeHistory, HistoryWindow, RetainedChange } from '../../../src/core/change-history';
-import { UserInputError } from '../../../src/core/errors';
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
-import { sqlWindow } from '../../../src/history/retention';
-import type { PgDriver, PgQueryable } from '../driver';
-import { findTable, loadColumns } from '../introspect';
-import { getCaptured } from '../state-store';
-import { decodeLogImage } from '../types/record-image';
-import type { PgType } from '../types/pg-type';
-import { loadRetention } from './history-store';
-import type { LogRow } from './read-query';
-import { toCapturedChange } from './rows';
+import type { ChangeHistory, HistoryWindow, RetainedChange } from '../../../src/core/change-history.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
+import { sqlWindow } from '../../../src/history/retention.js';
+import type { PgDriver, PgQueryable } from '../driver.js';
+import { findTable, loadColumns } from '../introspect.js';
+import { getCaptured } from '../state-store.js';
+import { decodeLogImage } from '../types/record-image.js';
+import type { PgType } from '../types/pg-type.js';
+import { loadRetention } from './history-store.js';
+import type { LogRow } from './read-query.js';
+import { toCapturedChange } from './rows.js';
 
 const PAGE = 1_000;
 

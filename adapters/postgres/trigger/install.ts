@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { TransientError, UserInputError } from '../../../src/core/errors';
-import type { InstallOptions, InstallResult } from '../../../src/core/source-database';
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
-import type { PgDriver, PgQueryable } from '../driver';
-import { asTransient, oneLine, pgErrorCode } from '../errors';
-import { advisoryKey, logTableName, quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../identifiers';
-import { findTable, loadColumns, primaryKeyColumns, type ColumnDefinition } from '../introspect';
-import { sqlTemplate } from '../sql-files';
-import { clearCheckpoint, deleteCaptured, ensureCheckpointRow, getCaptured, upsertCaptured } from '../state-store';
-import { assertTrustedCdcSchema } from '../trust';
+import { TransientError, UserInputError } from '../../../src/core/errors.js';
+import type { InstallOptions, InstallResult } from '../../../src/core/source-database.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
+import type { PgDriver, PgQueryable } from '../driver.js';
+import { asTransient, oneLine, pgErrorCode } from '../errors.js';
+import { advisoryKey, logTableName, quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../identifiers.js';
+import { findTable, loadColumns, primaryKeyColumns, type ColumnDefinition } from '../introspect.js';
+import { sqlTemplate } from '../sql-files.js';
+import { clearCheckpoint, deleteCaptured, ensureCheckpointRow, getCaptured, upsertCaptured } from '../state-store.js';
+import { assertTrustedCdcSchema } from '../trust.js';
 
 /**
  * CREATE TRIGGER needs a lock that conflicts with writers, and waiting for it behind a long

@@ -1,4 +1,4 @@
-import type { AckToken } from '../../../src/core/change-source';
+import type { AckToken } from '../../../src/core/change-source.js';
 
 /**
  * Positions of the trigger source. All opaque outside this folder (STYLE rule 5).

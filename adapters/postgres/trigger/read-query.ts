@@ -1,5 +1,5 @@
-import type { PgQueryable } from '../driver';
-import { quoteIdent } from '../identifiers';
+import type { PgQueryable } from '../driver.js';
+import { quoteIdent } from '../identifiers.js';
 
 /** One change-log row, every value as text (the same from pg and PGlite). */
 export interface LogRow {

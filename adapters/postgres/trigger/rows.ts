@@ -1,11 +1,11 @@
-import type { CapturedChange, Operation } from '../../../src/core/change-event';
-import { ValueLimitError } from '../../../src/core/errors';
-import { extractMembers } from '../../../src/core/json-members';
-import { pickColumns } from '../../../src/core/row';
-import { eventTimestamp } from '../types/canonical';
-import type { DecodedImage } from '../types/jsonb-decoder';
-import type { LogRow } from './read-query';
-import { changeId, changePosition } from './position';
+import type { CapturedChange, Operation } from '../../../src/core/change-event.js';
+import { ValueLimitError } from '../../../src/core/errors.js';
+import { extractMembers } from '../../../src/core/json-members.js';
+import { pickColumns } from '../../../src/core/row.js';
+import { eventTimestamp } from '../types/canonical.js';
+import type { DecodedImage } from '../types/jsonb-decoder.js';
+import type { LogRow } from './read-query.js';
+import { changeId, changePosition } from './position.js';
 
 // 'S': a row of an initial snapshot, written by adapters/postgres/snapshot/chunk.ts.
 const OPERATIONS: Record<string, Operation> = { I: 'INSERT', U: 'UPDATE', D: 'DELETE', T: 'TRUNCATE', S: 'SNAPSHOT' };

@@ -1,27 +1,27 @@
-import type { CapturedChange } from '../../../src/core/change-event';
-import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source';
-import { UserInputError } from '../../../src/core/errors';
-import type { Logger } from '../../../src/core/logger';
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
-import type { PgDriver } from '../driver';
+import type { CapturedChange } from '../../../src/core/change-event.js';
+import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../../../src/core/change-source.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
+import type { PgDriver } from '../driver.js';
 import { createHash } from 'node:crypto';
-import { findTable, loadColumns, type ColumnDefinition } from '../introspect';
-import type { SourceLocks } from '../locks';
-import type { CapturedTableRow } from '../state-store';
-import { getCaptured, recordColumns, recordedNames, schemaVersions } from '../state-store';
-import type { DecodedImage } from '../types/jsonb-decoder';
-import { decodeLogImage } from '../types/record-image';
-import type { PgType } from '../types/pg-type';
-import { HistoryKeeper } from '../../../src/history/keeper';
-import { ackBatch, ackBatchKeeping } from './ack-query';
-import { pgHistoryStore } from './history-store';
-import { TriggerAck } from './position';
-import { readPage, takeSnapshot, type LogRow } from './read-query';
-import { toCapturedChange } from './rows';
-import { triggerGap } from './health';
-import { TriggerWatch } from '../../../src/core/trigger-watch';
-import { quoteTable, triggerFunctionName } from '../identifiers';
+import { findTable, loadColumns, type ColumnDefinition } from '../introspect.js';
+import type { SourceLocks } from '../locks.js';
+import type { CapturedTableRow } from '../state-store.js';
+import { getCaptured, recordColumns, recordedNames, schemaVersions } from '../state-store.js';
+import type { DecodedImage } from '../types/jsonb-decoder.js';
+import { decodeLogImage } from '../types/record-image.js';
+import type { PgType } from '../types/pg-type.js';
+import { HistoryKeeper } from '../../../src/history/keeper.js';
+import { ackBatch, ackBatchKeeping } from './ack-query.js';
+import { pgHistoryStore } from './history-store.js';
+import { TriggerAck } from './position.js';
+import { readPage, takeSnapshot, type LogRow } from './read-query.js';
+import { toCapturedChange } from './rows.js';
+import { triggerGap } from './health.js';
+import { TriggerWatch } from '../../../src/core/trigger-watch.js';
+import { quoteTable, triggerFunctionName } from '../identifiers.js';
 
 /** A read round: pages through the log under one snapshot until a short page. */
 interface Round {
@@ -47,7 +47,7 @@ interface Round {
  *  - ack deletes exactly a batch's rows; after a crash the next open starts a fresh round that
  *    redelivers whatever is still in the log, with the same changeIds.
  */
-export class TriggerSource implements ChangeSource {
+export class PgTriggerSource implements ChangeSource {
   readonly mode = 'trigger' as const;
   private readonly name: string;
   private info: CapturedTableRow | null = null;

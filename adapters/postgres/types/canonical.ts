@@ -1,4 +1,4 @@
-import { hexToBase64 } from '../../../src/core/values';
+import { hexToBase64 } from '../../../src/core/values.js';
 
 /**
  * Canonical forms shared by the jsonb decoder (trigger images) and the text decoder (SELECT,

@@ -1,9 +1,9 @@
-import { ValueLimitError } from '../../../src/core/errors';
-import { isRawNumber, normalizeJson, parseJsonRaw, setOwn, withJsonSource } from '../../../src/core/lossless-json';
-import { integerFromText } from '../../../src/core/values';
-import type { Row } from '../../../src/core/change-event';
-import { byteaToBase64, canonicalDate, canonicalFloat, canonicalTimestamp, canonicalTimestamptz } from './canonical';
-import type { PgType } from './pg-type';
+import { ValueLimitError } from '../../../src/core/errors.js';
+import { isRawNumber, normalizeJson, parseJsonRaw, setOwn, withJsonSource } from '../../../src/core/lossless-json.js';
+import { integerFromText } from '../../../src/core/values.js';
+import type { Row } from '../../../src/core/change-event.js';
+import { byteaToBase64, canonicalDate, canonicalFloat, canonicalTimestamp, canonicalTimestamptz } from './canonical.js';
+import type { PgType } from './pg-type.js';
 
 /**
  * `to_jsonb(row)` images (what the capture trigger stores) → canonical values. to_jsonb writes

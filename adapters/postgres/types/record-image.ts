@@ -1,9 +1,9 @@
-import { setOwn } from '../../../src/core/lossless-json';
-import type { Row } from '../../../src/core/change-event';
-import { decodeJsonbImage, type DecodedImage } from './jsonb-decoder';
-import { parseRecordLiteral } from './literals';
-import type { PgType } from './pg-type';
-import { decodeText } from './text-decoder';
+import { setOwn } from '../../../src/core/lossless-json.js';
+import type { Row } from '../../../src/core/change-event.js';
+import { decodeJsonbImage, type DecodedImage } from './jsonb-decoder.js';
+import { parseRecordLiteral } from './literals.js';
+import type { PgType } from './pg-type.js';
+import { decodeText } from './text-decoder.js';
 
 /**
  * A row's text output (record_out) with its column names beside it → canonical row. Snapshot rows

@@ -1,10 +1,10 @@
-import { parseJson, setOwn, withJsonSource } from '../../../src/core/lossless-json';
-import { integerFromText } from '../../../src/core/values';
-import type { Row } from '../../../src/core/change-event';
-import { byteaToBase64, canonicalDate, canonicalFloat, canonicalTimestamp, canonicalTimestamptz } from './canonical';
-import type { ArrayTexts } from './literals';
-import { parseArrayLiteral, parseRecordLiteral } from './literals';
-import type { ColumnType, PgType } from './pg-type';
+import { parseJson, setOwn, withJsonSource } from '../../../src/core/lossless-json.js';
+import { integerFromText } from '../../../src/core/values.js';
+import type { Row } from '../../../src/core/change-event.js';
+import { byteaToBase64, canonicalDate, canonicalFloat, canonicalTimestamp, canonicalTimestamptz } from './canonical.js';
+import type { ArrayTexts } from './literals.js';
+import { parseArrayLiteral, parseRecordLiteral } from './literals.js';
+import type { ColumnType, PgType } from './pg-type.js';
 
 /**
  * PostgreSQL text output → canonical value. The form a plain SELECT returns (when the driver's own

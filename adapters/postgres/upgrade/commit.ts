@@ -1,14 +1,14 @@
-import { TransientError } from '../../../src/core/errors';
-import type { PgDriver, PgQueryable } from '../driver';
-import { asTransient, pgErrorCode } from '../errors';
-import { quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../identifiers';
-import { sqlTemplate } from '../sql-files';
-import type { CapturedTableRow } from '../state-store';
-import { LOCK_TIMEOUT } from '../trigger/install';
-import { formatBoundary } from '../wal/boundary';
-import { parseLsn } from '../wal/lsn';
-import { coveredBy, parseSnapshot } from '../wal/snapshot';
-import { lockSwitchState, markTriggerMode, markWalMode } from './state';
+import { TransientError } from '../../../src/core/errors.js';
+import type { PgDriver, PgQueryable } from '../driver.js';
+import { asTransient, pgErrorCode } from '../errors.js';
+import { quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../identifiers.js';
+import { sqlTemplate } from '../sql-files.js';
+import type { CapturedTableRow } from '../state-store.js';
+import { LOCK_TIMEOUT } from '../trigger/install.js';
+import { formatBoundary } from '../wal/boundary.js';
+import { parseLsn } from '../wal/lsn.js';
+import { coveredBy, parseSnapshot } from '../wal/snapshot.js';
+import { lockSwitchState, markTriggerMode, markWalMode } from './state.js';
 
 /**
  * The run-side steps that complete a switch, each ONE transaction, so a SIGKILL leaves the table

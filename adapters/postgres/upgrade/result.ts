@@ -1,5 +1,5 @@
-import type { CaptureMode } from '../../../src/core/change-event';
-import type { UpgradeResult } from '../../../src/core/source-database';
+import type { CaptureMode } from '../../../src/core/change-event.js';
+import type { UpgradeResult } from '../../../src/core/source-database.js';
 
 /**
  * PostgreSQL switches are always performed by the running source (`requested`): the rows still in

@@ -1,6 +1,6 @@
-import type { PgQueryable } from '../driver';
-import { formatLsn, parseLsn } from '../wal/lsn';
-import { formatWalCheckpoint } from '../wal/position';
+import type { PgQueryable } from '../driver.js';
+import { formatLsn, parseLsn } from '../wal/lsn.js';
+import { formatWalCheckpoint } from '../wal/position.js';
 
 /**
  * The persisted half of a capture-mode switch (captured_tables.pending_mode / switch_request),

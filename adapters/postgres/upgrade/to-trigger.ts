@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { UserInputError } from '../../../src/core/errors';
-import type { UpgradeResult } from '../../../src/core/source-database';
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
-import type { PgDriver } from '../driver';
-import { logTableName } from '../identifiers';
-import { getCaptured } from '../state-store';
-import { captureObjects, checkInstallable, guarded, lockForChange } from '../trigger/install';
-import { messagePrefix } from '../wal/names';
-import { alreadyDone, requested } from './result';
-import { dropWalObjects } from '../wal/cleanup';
-import { forgetWalObjects, formatSwitchRequest, lockSwitchState } from './state';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { UpgradeResult } from '../../../src/core/source-database.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
+import type { PgDriver } from '../driver.js';
+import { logTableName } from '../identifiers.js';
+import { getCaptured } from '../state-store.js';
+import { captureObjects, checkInstallable, guarded, lockForChange } from '../trigger/install.js';
+import { messagePrefix } from '../wal/names.js';
+import { alreadyDone, requested } from './result.js';
+import { dropWalObjects } from '../wal/cleanup.js';
+import { forgetWalObjects, formatSwitchRequest, lockSwitchState } from './state.js';
 
 /**
  * `cdc upgrade --to trigger` for a table captured from the WAL: ONE transaction installs the change

@@ -1,19 +1,19 @@
-import { TransientError, UserInputError } from '../../../src/core/errors';
-import type { Logger } from '../../../src/core/logger';
-import type { UpgradeResult } from '../../../src/core/source-database';
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
-import type { PgDriver } from '../driver';
-import { asTransient, oneLine, pgErrorCode } from '../errors';
-import { quoteIdent, quoteTable, renderTemplate } from '../identifiers';
-import { sqlTemplate } from '../sql-files';
-import { getCaptured } from '../state-store';
-import { dropWalObjects } from '../wal/cleanup';
-import { walObjectName } from '../wal/names';
-import { planWalUpgrade, readWalFacts } from '../wal/preflight';
-import { createSlotExportingSnapshot } from '../wal/replication';
-import { alreadyDone, requested } from './result';
-import { recordWalRequest } from './state';
+import { TransientError, UserInputError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import type { UpgradeResult } from '../../../src/core/source-database.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
+import type { PgDriver } from '../driver.js';
+import { asTransient, oneLine, pgErrorCode } from '../errors.js';
+import { quoteIdent, quoteTable, renderTemplate } from '../identifiers.js';
+import { sqlTemplate } from '../sql-files.js';
+import { getCaptured } from '../state-store.js';
+import { dropWalObjects } from '../wal/cleanup.js';
+import { walObjectName } from '../wal/names.js';
+import { planWalUpgrade, readWalFacts } from '../wal/preflight.js';
+import { createSlotExportingSnapshot } from '../wal/replication.js';
+import { alreadyDone, requested } from './result.js';
+import { recordWalRequest } from './state.js';
 
 /**
  * `cdc upgrade --to wal`, the setup step (STYLE rule 2): validate, create the publication and the

@@ -1,15 +1,15 @@
-import type { CapturedChange } from '../../../src/core/change-event';
-import { ValueLimitError } from '../../../src/core/errors';
-import type { TableRef } from '../../../src/core/table-ref';
-import type { WalBoundary } from './boundary';
-import type { ColumnTracker } from './columns';
-import { decodeJsonbImage, type DecodedImage } from '../types/jsonb-decoder';
-import { decodeRecordImage } from '../types/record-image';
-import { decodeRowMessage, pickKey } from './decode';
-import { formatLsn, parseLsn, widenXid } from './lsn';
-import { walChangeId, type ChangeRef } from './position';
-import type { PgoutputMessage } from './replication';
-import { visibleIn } from './snapshot';
+import type { CapturedChange } from '../../../src/core/change-event.js';
+import { ValueLimitError } from '../../../src/core/errors.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import type { WalBoundary } from './boundary.js';
+import type { ColumnTracker } from './columns.js';
+import { decodeJsonbImage, type DecodedImage } from '../types/jsonb-decoder.js';
+import { decodeRecordImage } from '../types/record-image.js';
+import { decodeRowMessage, pickKey } from './decode.js';
+import { formatLsn, parseLsn, widenXid } from './lsn.js';
+import { walChangeId, type ChangeRef } from './position.js';
+import type { PgoutputMessage } from './replication.js';
+import { visibleIn } from './snapshot.js';
 
 /** What the stream yields to the source, in stream (commit) order. */
 export type StreamItem =

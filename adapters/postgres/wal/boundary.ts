@@ -1,5 +1,5 @@
-import { formatLsn, parseLsn } from './lsn';
-import { parseSnapshot, type Snapshot } from './snapshot';
+import { formatLsn, parseLsn } from './lsn.js';
+import { parseSnapshot, type Snapshot } from './snapshot.js';
 
 /**
  * Where WAL capture of a table takes over from its trigger log (captured_tables.wal_boundary),

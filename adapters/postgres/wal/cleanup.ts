@@ -1,6 +1,6 @@
-import type { PgQueryable } from '../driver';
-import { pgErrorCode } from '../errors';
-import { quoteIdent } from '../identifiers';
+import type { PgQueryable } from '../driver.js';
+import { pgErrorCode } from '../errors.js';
+import { quoteIdent } from '../identifiers.js';
 
 /**
  * Drops a table's replication slot and publication. A slot can only be dropped once no walsender

@@ -1,9 +1,9 @@
-import type { Logger } from '../../../src/core/logger';
-import type { TableRef } from '../../../src/core/table-ref';
-import type { PgQueryable } from '../driver';
-import { findTable, loadColumns } from '../introspect';
-import { recordColumns } from '../state-store';
-import type { PgType } from '../types/pg-type';
+import type { Logger } from '../../../src/core/logger.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import type { PgQueryable } from '../driver.js';
+import { findTable, loadColumns } from '../introspect.js';
+import { recordColumns } from '../state-store.js';
+import type { PgType } from '../types/pg-type.js';
 
 /**
  * The table's column types for decoding pgoutput text, and its schema version. Reloaded from the

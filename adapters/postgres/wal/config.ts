@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../src/core/errors';
+import { ConfigError } from '../../../src/core/errors.js';
 
 /** Tunables of WAL capture. Defaults suit production; tests shorten the heartbeat. */
 export interface WalConfig {

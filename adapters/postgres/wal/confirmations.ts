@@ -1,7 +1,7 @@
-import type { Logger } from '../../../src/core/logger';
-import type { PgQueryable } from '../driver';
-import { maxLsn } from './lsn';
-import { writeWalCheckpoint, type WalCheckpoint } from './position';
+import type { Logger } from '../../../src/core/logger.js';
+import type { PgQueryable } from '../driver.js';
+import { maxLsn } from './lsn.js';
+import { writeWalCheckpoint, type WalCheckpoint } from './position.js';
 
 /**
  * The durable side of the WAL source: what may be confirmed to the server, and when. A position is

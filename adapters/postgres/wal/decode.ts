@@ -1,10 +1,10 @@
-import type { Operation, Row } from '../../../src/core/change-event';
-import { ValueLimitError } from '../../../src/core/errors';
-import { setOwn } from '../../../src/core/lossless-json';
-import { pickColumns } from '../../../src/core/row';
-import { STRING_TYPE, type PgType } from '../types/pg-type';
-import { decodeText } from '../types/text-decoder';
-import type { PgoutputMessage } from './replication';
+import type { Operation, Row } from '../../../src/core/change-event.js';
+import { ValueLimitError } from '../../../src/core/errors.js';
+import { setOwn } from '../../../src/core/lossless-json.js';
+import { pickColumns } from '../../../src/core/row.js';
+import { STRING_TYPE, type PgType } from '../types/pg-type.js';
+import { decodeText } from '../types/text-decoder.js';
+import type { PgoutputMessage } from './replication.js';
 
 /** A pgoutput tuple as the raw-text plugin leaves it: text, null, or undefined for an unchanged TOAST value. */
 type Tuple = Record<string, string | null | undefined>;

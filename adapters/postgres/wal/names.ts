@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { TableRef } from '../../../src/core/table-ref';
-import { qualifiedName } from '../../../src/core/table-ref';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import { qualifiedName } from '../../../src/core/table-ref.js';
 
 /**
  * The replication slot and publication of one WAL-captured table: `cdc_<table>_<12 hex>`.

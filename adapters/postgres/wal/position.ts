@@ -1,6 +1,6 @@
-import type { AckToken } from '../../../src/core/change-source';
-import type { PgQueryable } from '../driver';
-import { formatLsn, parseLsn } from './lsn';
+import type { AckToken } from '../../../src/core/change-source.js';
+import type { PgQueryable } from '../driver.js';
+import { formatLsn, parseLsn } from './lsn.js';
 
 /**
  * Positions of the WAL source, opaque outside this folder (STYLE rule 5).

@@ -1,6 +1,6 @@
-import { UserInputError } from '../../../src/core/errors';
-import type { TableRef } from '../../../src/core/table-ref';
-import type { PgQueryable } from '../driver';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { TableRef } from '../../../src/core/table-ref.js';
+import type { PgQueryable } from '../driver.js';
 
 /** Everything `cdc upgrade --to wal` checks before it changes anything, read in one query. */
 export interface WalFacts {

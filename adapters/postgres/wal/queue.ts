@@ -1,4 +1,4 @@
-import type { StreamItem } from './assembler';
+import type { StreamItem } from './assembler.js';
 
 /**
  * Decoded stream items waiting for the pipeline's next read. `push` blocks (the library then

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
-import { pgConnectionConfig } from '../tls';
-import { formatLsn, parseLsn } from './lsn';
+import { pgConnectionConfig } from '../tls.js';
+import { formatLsn, parseLsn } from './lsn.js';
 
 /**
  * The replication-protocol surface of WAL capture, the only file that touches `pg` replication

@@ -1,6 +1,6 @@
-import type { TableStatus } from '../../../src/core/change-source';
-import type { PgQueryable } from '../driver';
-import type { CapturedTableRow } from '../state-store';
+import type { TableStatus } from '../../../src/core/change-source.js';
+import type { PgQueryable } from '../driver.js';
+import type { CapturedTableRow } from '../state-store.js';
 
 /**
  * `cdc status` for a table captured from the WAL. The slot is what an operator must watch: it keeps

@@ -1,5 +1,5 @@
-import { FatalCaptureError, TransientError } from '../../../src/core/errors';
-import { asTransient, oneLine, pgErrorCode } from '../errors';
+import { FatalCaptureError, TransientError } from '../../../src/core/errors.js';
+import { asTransient, oneLine, pgErrorCode } from '../errors.js';
 
 /**
  * What a refused or broken replication stream means for the table. A missing or invalidated slot

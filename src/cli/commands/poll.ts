@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
-import { COLUMN_KINDS, parseDuration, POLL_DEFAULTS, type PollColumnKind } from '../../../adapters/poll/config';
-import type { PollCatalog } from '../../../adapters/poll';
-import type { TableStatus } from '../../core/change-source';
-import { UserInputError } from '../../core/errors';
-import { createLogger } from '../../logging';
-import { qualifiedName } from '../../core/table-ref';
-import { RedisState } from '../../state/redis-state';
-import { withPasswordFile } from '../../config/url-password';
-import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
+import { COLUMN_KINDS, parseDuration, POLL_DEFAULTS, type PollColumnKind } from '../../../adapters/poll/config.js';
+import type { PollCatalog } from '../../../adapters/poll/index.js';
+import type { TableStatus } from '../../core/change-source.js';
+import { UserInputError } from '../../core/errors.js';
+import { createLogger } from '../../logging.js';
+import { qualifiedName } from '../../core/table-ref.js';
+import { RedisState } from '../../../adapters/redis/redis-state.js';
+import { withPasswordFile } from '../../config/url-password.js';
+import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 
 export const stateOption = () =>
   new Option('--state <url>', 'state store for polled tables: redis://host:port/db').env('CDC_STATE_URL');
@@ -38,7 +38,7 @@ async function withCatalog<T>(flags: { source?: string; sourcePasswordFile?: str
   const source = requireSource(flags.source, flags.sourcePasswordFile);
   const state = await RedisState.connect(requireState(flags.state, flags.statePasswordFile), { service: false });
   try {
-    const { PollCatalog } = await import('../../../adapters/poll');
+    const { PollCatalog } = await import('../../../adapters/poll/index.js');
     const catalog = await PollCatalog.open(source, state);
     try {
       return await fn(catalog);
@@ -58,11 +58,10 @@ export async function pollStatuses(source: string, state: string, statePasswordF
   });
 }
 
-/** `cdc install-poll` and `cdc uninstall-poll`: polling capture, which installs nothing on the source. */
-export function registerPoll(program: Command): void {
+/** `cdc install-poll`: polling capture, which installs nothing on the source. */
+export function registerInstallPoll(program: Command): void {
   program
     .command('install-poll')
-    .description('register tables for polling capture on (column, primary key); installs nothing on the source')
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(stateOption())
@@ -97,10 +96,12 @@ export function registerPoll(program: Command): void {
         process.stdout.write(`${what}: ${registration.table} (column: ${registration.column}${kind}, key: ${registration.keyColumns.join(', ')})\n`);
       });
     });
+}
 
+/** `cdc uninstall-poll`: forgets a polled table; the source is untouched. */
+export function registerUninstallPoll(program: Command): void {
   program
     .command('uninstall-poll')
-    .description("forget a polled table's registration, checkpoint and known keys (the source is untouched)")
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(stateOption())

@@ -1,19 +1,18 @@
 import { Command, Option } from 'commander';
-import { LOG_LEVELS } from '../../config/schema';
-import { resolveRouteFlags, type RouteFlags } from '../../consumers/options';
-import { createLogger } from '../../logging';
-import { PrometheusMetrics } from '../../observability/prometheus';
-import { startConsumerRoute } from '../../wiring';
-import { parseIntFlag } from '../options';
-import { addKafkaSecurityOptions, kafkaSecurityFromFlags, type KafkaSecurityFlags } from '../kafka-options';
-import { onStopSignal } from '../signals';
+import { LOG_LEVELS } from '../../config/schema.js';
+import { resolveRouteFlags, type RouteFlags } from '../../consumers/options.js';
+import { createLogger } from '../../logging.js';
+import { PrometheusMetrics } from '../../observability/prometheus.js';
+import { startConsumerRoute } from '../../../adapters/kafka/consumer-route.js';
+import { parseIntFlag } from '../options.js';
+import { addKafkaSecurityOptions, kafkaSecurityFromFlags, type KafkaSecurityFlags } from '../kafka-options.js';
+import { onStopSignal } from '../signals.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerRoute(program: Command): void {
   const cmd = program
     .command('route')
-    .description("run one consumer's router until SIGTERM: read the source's topics, keep the changes the filters select, write them to cdc.consumer.<id>")
     .addOption(new Option('--kafka <brokers>', 'Kafka bootstrap brokers host:port,…').env('CDC_KAFKA_BROKERS'))
     .addOption(new Option('--consumer-id <id>', 'the consumer: its topic is cdc.consumer.<id>, its consumer group cdc.consumer.<id>'))
     .addOption(new Option('--source-topic <topic>', "a topic of the source (repeat, or comma-separate: every table's topic)").argParser(collect))

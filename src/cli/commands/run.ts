@@ -1,15 +1,15 @@
 import { Command, Option } from 'commander';
-import { OVERSIZE_POLICIES } from '../../../adapters/kafka/config';
-import { readConfigFile, validateConfig } from '../../config/load';
-import { LOG_LEVELS, SINKS } from '../../config/schema';
-import { FORMATS } from '../../format';
-import { BINARY_HANDLING_MODES, DECIMAL_HANDLING_MODES, INTERVAL_HANDLING_MODES, TIME_PRECISION_MODES } from '../../format/debezium/options';
-import { splitTableList } from '../../core/table-ref';
-import { createLogger } from '../../logging';
-import { runService } from '../../service/run-service';
-import { parseIntFlag } from '../options';
-import { UserInputError } from '../../core/errors';
-import { addKafkaSecurityOptions, applyKafkaSecurityFlags, type KafkaSecurityFlags } from '../kafka-options';
+import { OVERSIZE_POLICIES } from '../../config/kafka-settings.js';
+import { readConfigFile, validateConfig } from '../../config/load.js';
+import { LOG_LEVELS, SINKS } from '../../config/schema.js';
+import { FORMATS } from '../../format/index.js';
+import { BINARY_HANDLING_MODES, DECIMAL_HANDLING_MODES, INTERVAL_HANDLING_MODES, TIME_PRECISION_MODES } from '../../format/debezium/options.js';
+import { splitTableList } from '../../core/table-ref.js';
+import { createLogger } from '../../logging.js';
+import { runService } from '../../service/run-service.js';
+import { parseIntFlag } from '../options.js';
+import { UserInputError } from '../../core/errors.js';
+import { addKafkaSecurityOptions, applyKafkaSecurityFlags, type KafkaSecurityFlags } from '../kafka-options.js';
 
 interface RunFlags extends KafkaSecurityFlags {
   config?: string;
@@ -43,7 +43,6 @@ interface RunFlags extends KafkaSecurityFlags {
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
-    .description('the capture service: drain every captured table into the sink until SIGTERM/SIGINT')
     .addOption(new Option('--config <file>', 'YAML/JSON config file for many sources and options').env('CDC_CONFIG'))
     .addOption(new Option('--source <url>', 'source database (without any source: the embedded demo)').env('CDC_SOURCE_URL'))
     .addOption(new Option('--source-id <name>', 'names the source in topics and events (default: database name)').env('CDC_SOURCE_ID'))

@@ -1,14 +1,13 @@
 import { Command, Option } from 'commander';
-import { UserInputError } from '../../core/errors';
-import type { SchemaVersionInfo } from '../../core/source-database';
-import { qualifiedName } from '../../core/table-ref';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseTables, requireSource, sourceOption, sourcePasswordFileOption } from '../options';
+import { UserInputError } from '../../core/errors.js';
+import type { SchemaVersionInfo } from '../../core/source-database.js';
+import { qualifiedName } from '../../core/table-ref.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { parseTables, requireSource, sourceOption, sourcePasswordFileOption } from '../options.js';
 
 export function registerSchema(program: Command): void {
   program
     .command('schema')
-    .description("a captured table's schema version (the events' schema_version) and the columns of every version")
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(new Option('--table <table>', 'one captured table').makeOptionMandatory())

@@ -1,17 +1,16 @@
 import { Command, Option } from 'commander';
-import { UserInputError } from '../../core/errors';
-import { DEFAULT_SNAPSHOT_CHUNK_SIZE, type SnapshotProgress } from '../../core/snapshot';
-import { createLogger } from '../../logging';
-import { runSnapshot } from '../../snapshot/run-snapshot';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
-import { progressDisplay } from '../snapshot-progress';
-import { onStopSignal } from '../signals';
+import { UserInputError } from '../../core/errors.js';
+import { DEFAULT_SNAPSHOT_CHUNK_SIZE, type SnapshotProgress } from '../../core/snapshot.js';
+import { createLogger } from '../../logging.js';
+import { runSnapshot } from '../../snapshot/run-snapshot.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
+import { progressDisplay } from '../snapshot-progress.js';
+import { onStopSignal } from '../signals.js';
 
 export function registerSnapshot(program: Command): void {
   program
     .command('snapshot')
-    .description("emit every existing row of captured table(s) as SNAPSHOT events through the table's stream; resumes an interrupted snapshot")
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))

@@ -1,14 +1,13 @@
 import { Command, Option } from 'commander';
-import type { TableStatus } from '../../core/change-source';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { describeSnapshot } from '../../snapshot/status';
-import { requireSource, sourceOption, sourcePasswordFileOption } from '../options';
-import { pollStatuses, stateOption, statePasswordFileOption } from './poll';
+import type { TableStatus } from '../../core/change-source.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { describeSnapshot } from '../../snapshot/status.js';
+import { requireSource, sourceOption, sourcePasswordFileOption } from '../options.js';
+import { pollStatuses, stateOption, statePasswordFileOption } from './poll.js';
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('per captured table: capture mode, backlog, checkpoint and lag in seconds')
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(new Option('--json', 'print JSON instead of a table'))

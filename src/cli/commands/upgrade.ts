@@ -1,16 +1,15 @@
 import { Command, Option } from 'commander';
-import type { CaptureMode } from '../../core/change-event';
-import { UserInputError } from '../../core/errors';
-import { qualifiedName } from '../../core/table-ref';
-import { openSourceDatabase } from '../../sources/open-source-database';
-import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options';
+import type { CaptureMode } from '../../core/change-event.js';
+import { UserInputError } from '../../core/errors.js';
+import { qualifiedName } from '../../core/table-ref.js';
+import { openSourceDatabase } from '../../sources/open-source-database.js';
+import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 
 const TARGETS = ['trigger', 'wal', 'binlog'] as const;
 
 export function registerUpgrade(program: Command): void {
   program
     .command('upgrade')
-    .description('move a table between trigger and log-based capture (wal, binlog) with no gap and no duplicate')
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))

@@ -1,6 +1,6 @@
-import type { ConnectSchema } from './connect-schema';
-import { schema } from './connect-schema';
-import type { DebeziumOptions } from './options';
+import type { ConnectSchema } from './connect-schema.js';
+import { schema } from './connect-schema.js';
+import type { DebeziumOptions } from './options.js';
 
 /** One column's Debezium encoding: its Connect schema and canonical value → JSON value. */
 export interface Codec {

@@ -1,6 +1,6 @@
-import type { TableSpec } from '../../core/table-spec';
-import type { ConnectSchema } from './connect-schema';
-import { schema, struct } from './connect-schema';
+import type { TableSpec } from '../../core/table-spec.js';
+import type { ConnectSchema } from './connect-schema.js';
+import { schema, struct } from './connect-schema.js';
 
 const str = (field: string, optional = false): ConnectSchema => ({ type: 'string', optional, field });
 const i64 = (field: string, optional = true): ConnectSchema => ({ type: 'int64', optional, field });

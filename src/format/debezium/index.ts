@@ -1,19 +1,19 @@
-import type { ChangeEvent, Operation, Row } from '../../core/change-event';
-import { setOwn } from '../../core/row';
-import type { EncodedMessage, EventEncoder } from '../../core/sink';
-import { tableSpecOf, type TableSpec } from '../../core/table-spec';
-import { eventHeaders } from '../native';
-import { type Codec, passThrough } from './codec';
-import { asField, schema, type ConnectSchema } from './connect-schema';
-import { envelopeSchema, keySchema } from './envelope-schema';
-import { writeJson } from './json-writer';
-import { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options';
-import { mysqlCodec } from './mysql';
-import { postgresCodec } from './postgres';
-import { sourceBlock } from './source-block';
-import { int64 } from './values';
+import type { ChangeEvent, Operation, Row } from '../../core/change-event.js';
+import { setOwn } from '../../core/row.js';
+import type { EncodedMessage, EventEncoder } from '../../core/sink.js';
+import { tableSpecOf, type TableSpec } from '../../core/table-spec.js';
+import { eventHeaders } from '../native.js';
+import { type Codec, passThrough } from './codec.js';
+import { asField, schema, type ConnectSchema } from './connect-schema.js';
+import { envelopeSchema, keySchema } from './envelope-schema.js';
+import { writeJson } from './json-writer.js';
+import { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options.js';
+import { mysqlCodec } from './mysql.js';
+import { postgresCodec } from './postgres.js';
+import { sourceBlock } from './source-block.js';
+import { int64 } from './values.js';
 
-export { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options';
+export { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options.js';
 
 const OP: Record<Operation, string> = { INSERT: 'c', UPDATE: 'u', DELETE: 'd', SNAPSHOT: 'r', TRUNCATE: 't' };
 

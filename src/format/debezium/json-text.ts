@@ -1,4 +1,4 @@
-import { isRawNumber } from '../../core/lossless-json';
+import { isRawNumber } from '../../core/lossless-json.js';
 
 /**
  * A JSON column's text, as Debezium's io.debezium.data.Json carries it: the database's own text.

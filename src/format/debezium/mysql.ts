@@ -1,11 +1,11 @@
-import type { ColumnSpec } from '../../core/table-spec';
-import { jsonSourceOf } from '../../core/lossless-json';
-import type { DebeziumOptions } from './options';
-import { schema } from './connect-schema';
-import { binary, type Codec, passThrough } from './codec';
-import { jsonText } from './json-text';
-import { decimalCodec, timestampCodec } from './postgres';
-import { epochDays, floatValue, int64, zonedTimestamp } from './values';
+import type { ColumnSpec } from '../../core/table-spec.js';
+import { jsonSourceOf } from '../../core/lossless-json.js';
+import type { DebeziumOptions } from './options.js';
+import { schema } from './connect-schema.js';
+import { binary, type Codec, passThrough } from './codec.js';
+import { jsonText } from './json-text.js';
+import { decimalCodec, timestampCodec } from './postgres.js';
+import { epochDays, floatValue, int64, zonedTimestamp } from './values.js';
 
 /**
  * MySQL/MariaDB column → Debezium's encoding, as the MySQL and MariaDB connectors write it (checked

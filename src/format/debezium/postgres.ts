@@ -1,8 +1,8 @@
-import type { ColumnSpec } from '../../core/table-spec';
-import { jsonSourceOf } from '../../core/lossless-json';
-import type { DebeziumOptions } from './options';
-import { schema } from './connect-schema';
-import { jsonText } from './json-text';
+import type { ColumnSpec } from '../../core/table-spec.js';
+import { jsonSourceOf } from '../../core/lossless-json.js';
+import type { DebeziumOptions } from './options.js';
+import { schema } from './connect-schema.js';
+import { jsonText } from './json-text.js';
 import {
   decimalBase64,
   epochDays,
@@ -19,9 +19,9 @@ import {
   stripTrailingZeros,
   zonedTimestamp,
   type Decimal,
-} from './values';
-import { binary, type Codec, passThrough } from './codec';
-import { intervalMicros, intervalIso, parseInterval } from './pg-interval';
+} from './values.js';
+import { binary, type Codec, passThrough } from './codec.js';
+import { intervalMicros, intervalIso, parseInterval } from './pg-interval.js';
 
 /**
  * PostgreSQL column → Debezium's encoding, as the PostgreSQL connector writes it with the given

@@ -1,5 +1,5 @@
-import type { ChangeEvent, Operation } from '../../core/change-event';
-import { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options';
+import type { ChangeEvent, Operation } from '../../core/change-event.js';
+import { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options.js';
 
 const CODES: Record<string, Operation> = { c: 'INSERT', u: 'UPDATE', d: 'DELETE', t: 'TRUNCATE' };
 

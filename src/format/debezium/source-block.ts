@@ -1,7 +1,7 @@
-import type { ChangeEvent } from '../../core/change-event';
-import type { TableSpec } from '../../core/table-spec';
-import { RawJson } from './json-writer';
-import { int64 } from './values';
+import type { ChangeEvent } from '../../core/change-event.js';
+import type { TableSpec } from '../../core/table-spec.js';
+import { RawJson } from './json-writer.js';
+import { int64 } from './values.js';
 
 /** The value of Debezium's `source.version`: cdc's own, so nobody mistakes cdc for a Debezium release. */
 export const CDC_VERSION = 'cdc-0.1.0';

@@ -3,7 +3,7 @@
  * Decimal (two's-complement big-endian unscaled bytes, base64 in JSON), days/micros since the
  * epoch, Java's ISO time formats. Inputs are cdc's canonical values (README "Type fidelity").
  */
-import { RawJson } from './json-writer';
+import { RawJson } from './json-writer.js';
 
 export interface Decimal {
   unscaled: bigint;
