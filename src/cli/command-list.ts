@@ -53,6 +53,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
       're-emit the changes of a time window [from, to) of a table into another topic, from Kafka itself or (--from-history) from the change history the database keeps',
     load: async () => (await import('./commands/replay.js')).registerReplay,
   },
+  route: {
+    description: "run one consumer's router until SIGTERM: read the source's topics, keep the changes its filters select, write them to cdc.consumer.<id>",
+    load: async () => (await import('./commands/route.js')).registerRoute,
+  },
   schema: {
     description: "a captured table's schema version (the events' schema_version) and the columns of every version",
     load: async () => (await import('./commands/schema.js')).registerSchema,
