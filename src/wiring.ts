@@ -1,6 +1,6 @@
 import { KafkaSink } from '../adapters/kafka/kafka-sink.js';
-import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../adapters/kafka/config.js';
-import { topicName } from '../adapters/kafka/topic-name.js';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from './config/kafka-settings.js';
+import { topicName } from './core/topic-name.js';
 import { resolveKafkaSecurity } from './config/kafka-security.js';
 import { withPasswordFile } from './config/url-password.js';
 import { withSourceTls } from './config/source-tls.js';
@@ -27,8 +27,8 @@ import { redactUrl } from './logging.js';
 import { compileTransform } from './transform/index.js';
 import type { ChangeSource } from './core/change-source.js';
 import type { TableSpec } from './core/table-spec.js';
-import type { SequenceStore } from './core/checkpoint-store.js';
-import { RedisState } from './state/redis-state.js';
+import type { SequenceStore } from './core/sequence-store.js';
+import { RedisState } from '../adapters/redis/redis-state.js';
 import { planPolling } from '../adapters/poll/plan.js';
 import type { PollCatalog } from '../adapters/poll/index.js';
 

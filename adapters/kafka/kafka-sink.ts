@@ -4,12 +4,11 @@ import { FatalCaptureError, ValueLimitError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import { deadLetterRecord, describeRejected, type EncodedMessage, type EventEncoder, type ExtraRecord, type Sink } from '../../src/core/sink.js';
 import { createKafkaClient, explainKafkaError } from './client.js';
-import type { KafkaSinkConfig } from './config.js';
+import type { KafkaSinkConfig } from '../../src/config/kafka-settings.js';
+import { recordBytes } from './record-size.js';
 import { TopicCatalog } from './topic-catalog.js';
-import { topicName } from './topic-name.js';
+import { topicName } from '../../src/core/topic-name.js';
 
-/** Bytes a record costs beyond key, value and headers (record and batch framing), with margin. */
-const RECORD_OVERHEAD = 128;
 
 /**
  * Kafka sink on kafkajs: idempotent producer (acks=all, one request in flight per broker, so a
@@ -119,7 +118,7 @@ export class KafkaSink implements Sink {
         }
         pendingAfter = message.extraRecords.filter((r) => r.position === 'after');
       }
-      const size = messageSize(message);
+      const size = recordBytes(message.key, message.value, message.headers);
       if (size > info.maxMessageBytes) {
         await flush();
         await this.oversize(event, topic, size, info.maxMessageBytes);
@@ -143,7 +142,7 @@ export class KafkaSink implements Sink {
       if (message.followedByTombstone) {
         // Same request, right behind the delete: nothing can come between them in the partition.
         chunk.push({ key: message.key, value: null });
-        chunkBytes += RECORD_OVERHEAD + Buffer.byteLength(message.key ?? '');
+        chunkBytes += recordBytes(message.key, null);
       }
     }
     await sendAfter();
@@ -219,10 +218,4 @@ function dlqName(topic: string): string {
 
 function toKafkaMessage(m: EncodedMessage): Message {
   return { key: m.key, value: m.value, headers: m.headers };
-}
-
-function messageSize(m: EncodedMessage): number {
-  let size = RECORD_OVERHEAD + m.value.length + (m.key ? Buffer.byteLength(m.key) : 0);
-  for (const [k, v] of Object.entries(m.headers)) size += k.length + v.length + 8;
-  return size;
 }

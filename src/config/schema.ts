@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OVERSIZE_POLICIES } from '../../adapters/kafka/config.js';
+import { OVERSIZE_POLICIES } from './kafka-settings.js';
 import { FORMATS } from '../format/index.js';
 import { scheduleProblem } from './schedule.js';
 import { MAX_TIMER_MS } from '../core/timers.js';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { OVERSIZE_POLICIES } from '../../../adapters/kafka/config.js';
+import { OVERSIZE_POLICIES } from '../../config/kafka-settings.js';
 import { readConfigFile, validateConfig } from '../../config/load.js';
 import { LOG_LEVELS, SINKS } from '../../config/schema.js';
 import { FORMATS } from '../../format/index.js';
@@ -44,7 +44,6 @@ interface RunFlags extends KafkaSecurityFlags {
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
-    .description('the capture service: drain every captured table into the sink until SIGTERM/SIGINT')
     .addOption(new Option('--config <file>', 'YAML/JSON config file for many sources and options').env('CDC_CONFIG'))
     .addOption(new Option('--source <url>', 'source database (without any source: the embedded demo)').env('CDC_SOURCE_URL'))
     .addOption(new Option('--source-id <name>', 'names the source in topics and events (default: database name)').env('CDC_SOURCE_ID'))
