@@ -16,28 +16,24 @@ const TECHNOLOGY_PACKAGES = [
   '@vlasky/zongji',
   'pg-logical-replication',
   '@electric-sql/pglite',
+  // cdc's own schema migrations (adapters/knex/, adapters/*/migrations.ts).
+  'knex',
 ];
 
-// Files of src/ that may import adapters/: the places where adapters are chosen and wired.
-const COMPOSITION_ROOTS = ['src/wiring.ts', 'src/sources/open-source-database.ts', 'src/serve/serve.ts'];
+// Files of src/ that may import adapters/: the places where adapters are chosen and wired — the
+// capture service's wiring, and each CLI command, which builds the adapters its one job needs.
+const COMPOSITION_ROOTS = ['src/wiring.ts', 'src/sources/open-source-database.ts', 'src/cli/commands/*.ts'];
 
-// Known leak, issue 16: each file here imports what src/ should not, and only what is listed. A new
-// import of a technology package or of adapters/ anywhere else in src/ fails `npm test`.
+// Known leak: each file here imports what src/ should not, and only what is listed. A new import of
+// a technology package or of adapters/ anywhere else in src/ fails `npm test`.
 const KNOWN_LEAKS = {
-  'src/replay/kafka-reader.ts': { packages: ['kafkajs'] },
-  'src/replay/kafka-writer.ts': { packages: ['kafkajs'] },
-  'src/replay/replay.ts': { packages: ['kafkajs'], adapters: true },
-  'src/replay/history-replay.ts': { adapters: true },
-  'src/replay/history-options.ts': { adapters: true },
-  'src/replay/options.ts': { adapters: true },
-  'src/state/keyed-set.ts': { packages: ['ioredis'] },
-  'src/state/lease.ts': { packages: ['ioredis'] },
-  'src/state/redis-state.ts': { packages: ['ioredis'] },
-  'src/config/schema.ts': { adapters: true },
-  'src/config/kafka-security.ts': { adapters: true },
-  'src/cli/kafka-options.ts': { adapters: true },
-  'src/cli/commands/run.ts': { adapters: true },
-  'src/cli/commands/poll.ts': { adapters: true },
+  // cdc serve's registry queries are written with knex (a query builder over SQLite, PostgreSQL and
+  // MySQL) throughout src/serve; a Registry contract with its knex implementation in adapters/ is
+  // the follow-up that removes this entry.
+  'src/serve/**/*.ts': { packages: ['knex'] },
+  // …and where cdc serve wires its adapters (a composition root).
+  'src/serve/serve.ts': { packages: ['knex'], adapters: true },
+  // The embedded demo (npm start) is a composition root of its own that opens PGlite in-process.
   'src/demo/embedded-demo.ts': { packages: ['@electric-sql/pglite'], adapters: true },
 };
 

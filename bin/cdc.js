@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx cdc` works from a checkout without a build step.
-import { register } from 'tsx/esm/api';
+// The compiled CLI (dist/, built by `npm install`/`npm ci` through the `prepare` script, and by
+// `npm test` before every run).
 
 // Signals are handled in src/cli/signals.ts. Until it has loaded, this bridge gives a SIGTERM/SIGINT
 // what it gets there with no command in charge: nothing is in flight, exit 0. It is removed only
@@ -8,9 +8,15 @@ import { register } from 'tsx/esm/api';
 const bridge = () => process.exit(0);
 process.on('SIGTERM', bridge);
 process.on('SIGINT', bridge);
-register();
-const { installSignalHandling } = await import('../src/cli/signals.ts');
-installSignalHandling();
+let signals;
+try {
+  signals = await import('../dist/src/cli/signals.js');
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  process.stderr.write('cdc: dist/ is missing: run `npm install` (or `npm run build`) in the cdc checkout first\n');
+  process.exit(1);
+}
+signals.installSignalHandling();
 process.off('SIGTERM', bridge);
 process.off('SIGINT', bridge);
-await import('../src/cli/main.ts');
+await import('../dist/src/cli/main.js');

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What `npm test` (and so CI) runs: services up, typecheck, lint, dependency check, then every test file
+# What `npm test` (and so CI) runs: services up, typecheck, build of dist/, lint, dependency check, then every test file
 # under test/ with node's own runner, and beside it the fault harness
 # (bench/faults/, `npm run test:faults`) on its own throwaway servers.
 #
@@ -18,6 +18,8 @@ if [ "${CDC_SKIP_SERVICES:-}" != 1 ]; then
 fi
 
 npx --no-install tsc --noEmit
+# Tests run the CLI as users do, compiled (bin/cdc.js loads dist/): rebuild it from the sources.
+npx --no-install tsc -p tsconfig.build.json
 # ~10 s on two cores: recommended rules without type information, plus the layering rule of issue 16.
 npx --no-install eslint .
 # ~2 s each: every imported package is listed, every listed one is imported (knip.jsonc), and

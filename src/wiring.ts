@@ -1,6 +1,6 @@
 import { KafkaSink } from '../adapters/kafka/kafka-sink.js';
-import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../adapters/kafka/config.js';
-import { topicName } from '../adapters/kafka/topic-name.js';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from './config/kafka-settings.js';
+import { topicName } from './core/topic-name.js';
 import { resolveKafkaSecurity } from './config/kafka-security.js';
 import { withPasswordFile } from './config/url-password.js';
 import { withSourceTls } from './config/source-tls.js';
@@ -14,7 +14,7 @@ import type { SourceDatabase } from './core/source-database.js';
 import { parseTableRef, qualifiedName, type TableRef } from './core/table-ref.js';
 import { encoderFor } from './format/index.js';
 import { skippedOperationsFilter } from './format/debezium/skipped.js';
-import type { ChangeEvent } from './core/change-event.js';
+import type { CaptureMode, ChangeEvent } from './core/change-event.js';
 import { PrometheusMetrics } from './observability/prometheus.js';
 import type { PipelineMetrics } from './pipeline/metrics.js';
 import { SequenceAllocator } from './pipeline/sequence-allocator.js';
@@ -28,8 +28,8 @@ import { redactUrl } from './logging.js';
 import { compileTransform } from './transform/index.js';
 import type { ChangeSource } from './core/change-source.js';
 import type { TableSpec } from './core/table-spec.js';
-import type { SequenceStore } from './core/checkpoint-store.js';
-import { RedisState } from './state/redis-state.js';
+import type { SequenceStore } from './core/sequence-store.js';
+import { RedisState } from '../adapters/redis/redis-state.js';
 import { planPolling } from '../adapters/poll/plan.js';
 import type { PollCatalog } from '../adapters/poll/index.js';
 
@@ -72,6 +72,7 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
     await retryUntil('cannot open the sink', () => opened.open(), options.connectTimeoutMs, options.signal);
     const jobs: TableJob[] = [];
     const skipped = config.format === 'debezium' ? skippedOperationsFilter(config.debezium) : null;
+    const transactionMetadata = config.format === 'debezium' && config.debezium?.['provide.transaction.metadata'] === true;
     const background: BackgroundTask[] = [];
     const topicOwners = new Map<string, string>();
     const addJob = (t: {
@@ -120,6 +121,9 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
         ? await retryUntil(`cannot connect to ${redactUrl(src.url)}`, () => planPolling(src, openedState), options.connectTimeoutMs, options.signal)
         : null;
       if (poll) catalogs.push(poll.catalog);
+      if (transactionMetadata && poll && poll.tables.length > 0) {
+        throw new ConfigError(`provide.transaction.metadata needs wal or binlog capture; polled table ${poll.tables[0]!.registration.table} cannot provide it`);
+      }
       if (!poll || poll.needsTriggerSource) {
         const db =
           options.openDatabases?.get(src.url) ??
@@ -127,7 +131,9 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
         databases.push(db);
         await db.migrate();
         const sourceId = src.id ?? db.databaseName;
-        for (const { table, entry, index, keyColumns } of await resolveTables(db, src, poll?.polled)) {
+        const resolved = await resolveTables(db, src, poll?.polled);
+        if (transactionMetadata) checkTransactionMetadata(resolved);
+        for (const { table, entry, index, keyColumns } of resolved) {
           const tableLogger = logger.child({ source: sourceId, table: qualifiedName(table) });
           const source = db.openSource(table, { logger: tableLogger });
           // Only a format that encodes by declared type pays for the catalog lookups.
@@ -214,7 +220,7 @@ async function resolveTables(
   db: SourceDatabase,
   src: SourceConfig,
   polled: ReadonlySet<string> = new Set(),
-): Promise<{ table: TableRef; entry: TableEntry | null; index: number; keyColumns: string[] }[]> {
+): Promise<{ table: TableRef; entry: TableEntry | null; index: number; keyColumns: string[]; mode: CaptureMode }[]> {
   const captured = await db.listCaptured();
   const both = captured.find((c) => polled.has(c.qualifiedName));
   if (both) {
@@ -225,7 +231,7 @@ async function resolveTables(
     if (captured.length === 0) {
       throw new UserInputError(`no table is set up for capture in ${redactUrl(src.url)}: run cdc install-triggers --table <t> first`);
     }
-    return captured.map((c, index) => ({ table: c.table, entry: null, index, keyColumns: c.keyColumns }));
+    return captured.map((c, index) => ({ table: c.table, entry: null, index, keyColumns: c.keyColumns, mode: c.mode }));
   }
   const installed = new Map(captured.map((c) => [c.qualifiedName, c]));
   const listed = src.tables.map((entry, index) => ({ entry, index, table: parseTableRef(typeof entry === 'string' ? entry : entry.name, db.defaultSchema) }));
@@ -236,8 +242,30 @@ async function resolveTables(
         `table ${qualifiedName(table)} is not set up for capture: run cdc install-triggers --table ${JSON.stringify(qualifiedName(table))} first`,
       );
     }
-    return { table, entry, index, keyColumns: info.keyColumns };
+    return { table, entry, index, keyColumns: info.keyColumns, mode: info.mode };
   });
+}
+
+/**
+ * Debezium's transaction metadata is exact only where one stream sees each transaction whole: the
+ * binlog (one stream per source, every binlog-mode table of the run), or a PostgreSQL WAL slot,
+ * which carries one table, so a run may stream only one WAL table of a source. Trigger and poll
+ * batches can cut a transaction and the oplog is read per collection: refused.
+ */
+function checkTransactionMetadata(tables: { table: TableRef; mode: CaptureMode }[]): void {
+  const option = 'provide.transaction.metadata';
+  for (const t of tables) {
+    if (t.mode !== 'wal' && t.mode !== 'binlog') {
+      const name = qualifiedName(t.table);
+      throw new ConfigError(`${option} needs wal or binlog capture; table ${name} is in ${t.mode} mode (cdc upgrade --table ${JSON.stringify(name)} --to wal|binlog, or leave ${option} off)`);
+    }
+  }
+  const wal = tables.filter((t) => t.mode === 'wal');
+  if (wal.length > 1) {
+    throw new ConfigError(
+      `${option} in wal mode counts one table's transactions (each table has its own replication slot): run one table per cdc run, not ${wal.map((t) => qualifiedName(t.table)).join(', ')}`,
+    );
+  }
 }
 
 function option<K extends 'batch_size' | 'schedule' | 'snapshot' | 'snapshot_chunk_size'>(entry: TableEntry | null, key: K): Extract<TableEntry, object>[K] | undefined {

@@ -2,14 +2,13 @@ import { Admin, ConfigResourceTypes, Producer, compatibilityPartitioner, type Me
 import type { ChangeEvent } from '../../src/core/change-event.js';
 import { FatalCaptureError, TransientError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
-import type { EncodedMessage, EventEncoder, Sink } from '../../src/core/sink.js';
-import type { KafkaSinkConfig } from '../kafka/config.js';
-import { topicName } from '../kafka/topic-name.js';
+import type { EventEncoder, Sink } from '../../src/core/sink.js';
+import type { KafkaSinkConfig } from '../../src/config/kafka-settings.js';
+import { topicName } from '../../src/core/topic-name.js';
+import { recordBytes } from '../kafka/record-size.js';
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
-/** Bytes a record costs beyond key, value and headers (record and batch framing), with margin. */
-const RECORD_OVERHEAD = 128;
 
 /**
  * The Kafka sink on `@platformatic/kafka` (1.x, Node 20) instead of kafkajs, with the same
@@ -92,7 +91,7 @@ export class PlatformaticKafkaSink implements Sink {
       const topic = topicName(this.config.topicTemplate, event.source_db, event.table_name);
       const { maxMessageBytes } = await this.ensureTopic(topic);
       const message = this.encode(event);
-      const size = messageSize(message);
+      const size = recordBytes(message.key, message.value, message.headers);
       if (size > maxMessageBytes) {
         throw new FatalCaptureError(
           `event ${event.event_id} of table ${event.table_name} key ${JSON.stringify(event.primary_key)} is ${size} bytes, ` +
@@ -143,10 +142,4 @@ export class PlatformaticKafkaSink implements Sink {
     this.producer = null;
     this.admin = null;
   }
-}
-
-function messageSize(m: EncodedMessage): number {
-  let size = RECORD_OVERHEAD + m.value.length + (m.key ? Buffer.byteLength(m.key) : 0);
-  for (const [k, v] of Object.entries(m.headers)) size += k.length + v.length + 8;
-  return size;
 }

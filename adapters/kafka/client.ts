@@ -1,6 +1,6 @@
 import kafkajs, { type Kafka as KafkaClient, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import { TransientError, UserInputError } from '../../src/core/errors.js';
-import type { KafkaSecurity } from './config.js';
+import type { KafkaSecurity } from '../../src/config/kafka-settings.js';
 
 // kafkajs is CommonJS; Node's ESM loader can't see all of its named exports.
 const { Kafka, logLevel } = kafkajs;

@@ -2,14 +2,13 @@ import type { Admin, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import type { ChangeEvent } from '../../src/core/change-event.js';
 import { FatalCaptureError, ValueLimitError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
-import { deadLetterRecord, describeRejected, type EncodedMessage, type EventEncoder, type Sink } from '../../src/core/sink.js';
+import { deadLetterRecord, describeRejected, type EncodedMessage, type EventEncoder, type ExtraRecord, type Sink } from '../../src/core/sink.js';
 import { createKafkaClient, explainKafkaError } from './client.js';
-import type { KafkaSinkConfig } from './config.js';
+import type { KafkaSinkConfig } from '../../src/config/kafka-settings.js';
+import { recordBytes } from './record-size.js';
 import { TopicCatalog } from './topic-catalog.js';
-import { topicName } from './topic-name.js';
+import { topicName } from '../../src/core/topic-name.js';
 
-/** Bytes a record costs beyond key, value and headers (record and batch framing), with margin. */
-const RECORD_OVERHEAD = 128;
 
 /**
  * Kafka sink on kafkajs: idempotent producer (acks=all, one request in flight per broker, so a
@@ -88,7 +87,16 @@ export class KafkaSink implements Sink {
       chunk = [];
       chunkBytes = 0;
     };
+    // Records that must follow the previous event's (a transaction's END): sent once it is.
+    let pendingAfter: ExtraRecord[] = [];
+    const sendAfter = async () => {
+      if (pendingAfter.length === 0) return;
+      await flush();
+      await this.sendExtra(pendingAfter);
+      pendingAfter = [];
+    };
     for (const event of events) {
+      await sendAfter();
       const topic = topicName(this.config.topicTemplate, event.source_db, event.table_name);
       const info = await catalog.ensure(topic);
       let message: EncodedMessage;
@@ -102,7 +110,15 @@ export class KafkaSink implements Sink {
         await this.undeliverable(event, topic, { error: 'unencodable', reason: err.message });
         continue;
       }
-      const size = messageSize(message);
+      if (message.extraRecords) {
+        const before = message.extraRecords.filter((r) => r.position === 'before');
+        if (before.length > 0) {
+          await flush();
+          await this.sendExtra(before);
+        }
+        pendingAfter = message.extraRecords.filter((r) => r.position === 'after');
+      }
+      const size = recordBytes(message.key, message.value, message.headers);
       if (size > info.maxMessageBytes) {
         await flush();
         await this.oversize(event, topic, size, info.maxMessageBytes);
@@ -126,10 +142,19 @@ export class KafkaSink implements Sink {
       if (message.followedByTombstone) {
         // Same request, right behind the delete: nothing can come between them in the partition.
         chunk.push({ key: message.key, value: null });
-        chunkBytes += RECORD_OVERHEAD + Buffer.byteLength(message.key ?? '');
+        chunkBytes += recordBytes(message.key, null);
       }
     }
+    await sendAfter();
     await flush();
+  }
+
+  /** Records of other topics (Debezium's transaction BEGIN/END), in order, each acknowledged by all replicas. */
+  private async sendExtra(records: ExtraRecord[]): Promise<void> {
+    for (const r of records) {
+      await this.topics!.ensure(r.topic);
+      await this.producer!.send({ topic: r.topic, messages: [{ key: r.key, value: r.value }], acks: -1 });
+    }
   }
 
   /** A change the pipeline could not decode (CapturedChange.failure): the oversize policy applies. */
@@ -193,10 +218,4 @@ function dlqName(topic: string): string {
 
 function toKafkaMessage(m: EncodedMessage): Message {
   return { key: m.key, value: m.value, headers: m.headers };
-}
-
-function messageSize(m: EncodedMessage): number {
-  let size = RECORD_OVERHEAD + m.value.length + (m.key ? Buffer.byteLength(m.key) : 0);
-  for (const [k, v] of Object.entries(m.headers)) size += k.length + v.length + 8;
-  return size;
 }

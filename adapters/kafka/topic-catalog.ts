@@ -2,7 +2,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 
 // kafkajs is CommonJS; Node's ESM loader can't see all of its named exports.
 const { ConfigResourceTypes } = kafkajs;
-import type { KafkaSinkConfig } from './config.js';
+import type { KafkaSinkConfig } from '../../src/config/kafka-settings.js';
 
 export interface TopicInfo {
   partitions: number;

@@ -5,6 +5,7 @@ import { concernsCollection, resolveUpdates, type ResolvedUpdate, type UpdateTar
 import { ValueLimitError } from '../../src/core/errors.js';
 import { clusterTimeIso, formatClusterTime, tokenPosition, transactionId } from './position.js';
 import { bsonToJson, documentToJson } from './types/bson-json.js';
+import { typedDocuments } from './types/typed-documents.js';
 
 /** Change-stream operation types and what cdc makes of them. */
 const DATA_OPS = new Set(['insert', 'update', 'replace', 'delete']);
@@ -74,18 +75,19 @@ export async function toCapturedChanges(client: MongoClient, table: TableRef, ev
 function dataChange(e: Document, op: string, base: ReturnType<typeof common>, resolved: Map<Document, ResolvedUpdate>): CapturedChange {
   const pre = e.fullDocumentBeforeChange ? documentToJson(e.fullDocumentBeforeChange) : null;
   if (op === 'insert') {
-    const after = documentToJson(e.fullDocument ?? { _id: e.documentKey?._id });
-    return { ...base, operation: 'INSERT', before: null, after, primaryKey: { _id: after._id } };
+    const doc = e.fullDocument ?? { _id: e.documentKey?._id };
+    const after = documentToJson(doc);
+    return { ...base, operation: 'INSERT', before: null, after, primaryKey: { _id: after._id }, documents: typedDocuments(e, op, doc, doc._id) };
   } else if (op === 'delete') {
     const key: Row = { _id: bsonToJson(e.documentKey?._id) };
-    return { ...base, operation: 'DELETE', before: pre ?? key, after: null, primaryKey: key };
+    return { ...base, operation: 'DELETE', before: pre ?? key, after: null, primaryKey: key, documents: typedDocuments(e, op, null, e.documentKey?._id) };
   } else {
     const r = resolved.get(e)!;
     const key: Row = { _id: bsonToJson(r.id) };
     // Deleted since this update: the key is all that is left to say (a DELETE event follows).
     const after = r.document ? documentToJson(r.document) : key;
     const extra = r.document ? base.sourceExtra : { ...base.sourceExtra, full_document: 'missing' };
-    return { ...base, sourceExtra: extra, operation: 'UPDATE', before: pre, after, primaryKey: key };
+    return { ...base, sourceExtra: extra, operation: 'UPDATE', before: pre, after, primaryKey: key, documents: typedDocuments(e, op, r.document, r.id) };
   }
 }
 

@@ -28,6 +28,7 @@ export interface ResolvedUpdate {
   document: Document | null;
 }
 
+/** Documents and ids are read with promoteValues: false, as the change stream is (stream.ts): the same BSON types on both sides. */
 export async function resolveUpdates(client: MongoClient, table: TableRef, targets: UpdateTarget[]): Promise<ResolvedUpdate[]> {
   if (targets.length === 0) return [];
   const ids = await resolveIds(client, table, targets);
@@ -41,7 +42,7 @@ export async function resolveUpdates(client: MongoClient, table: TableRef, targe
     const found = await client
       .db(table.schema)
       .collection(table.name)
-      .find({ _id: { $in: missing.map((r) => r.id) } } as Document)
+      .find({ _id: { $in: missing.map((r) => r.id) } } as Document, { promoteValues: false })
       .toArray();
     const byId = new Map(found.map((d) => [keyOf(d._id), d]));
     for (const r of missing) r.document = byId.get(keyOf(r.id)) ?? null;
@@ -57,7 +58,7 @@ async function resolveIds(client: MongoClient, table: TableRef, targets: UpdateT
   const entries = await client
     .db('local')
     .collection('oplog.rs')
-    .find({ ns, op: 'u', ts: { $in: unknown.map((t) => t.clusterTime) } }, { projection: { ts: 1, o2: 1 } })
+    .find({ ns, op: 'u', ts: { $in: unknown.map((t) => t.clusterTime) } }, { projection: { ts: 1, o2: 1 }, promoteValues: false })
     .toArray();
   const byTs = new Map(entries.map((e) => [String(e.ts), e.o2?._id]));
   return targets.map((t, i) => {

@@ -1,5 +1,5 @@
 import { Long, MongoServerError, type Db, type Document } from 'mongodb';
-import type { SequenceStore } from '../../src/core/checkpoint-store.js';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
 import { CHECKPOINTS } from './state-store.js';
 
 const DUPLICATE_KEY = 11000;

@@ -54,7 +54,10 @@ export function openChangeStream(
   server: MongoServerInfo,
   options: StreamOptions,
 ): ChangeStream<Document> {
-  const opts: ChangeStreamOptions = { ...start, batchSize: options.batchSize, maxAwaitTimeMS: options.maxAwaitTimeMS };
+  // promoteValues: false keeps int32, int64 and double apart (the driver would make all three JS
+  // numbers): the Debezium format writes them differently (types/typed-documents.ts). The
+  // canonical mapping (bson-json.ts) reads the wrappers to the same JSON as the numbers.
+  const opts: ChangeStreamOptions = { ...start, batchSize: options.batchSize, maxAwaitTimeMS: options.maxAwaitTimeMS, promoteValues: false };
   if (options.images) {
     opts.fullDocument = 'updateLookup';
     if (server.maxWireVersion >= WIRE_VERSION_PRE_IMAGES) opts.fullDocumentBeforeChange = 'whenAvailable';

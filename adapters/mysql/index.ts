@@ -33,7 +33,7 @@ import { openMysqlHistory } from './trigger/history-reader.js';
 import { setRetention } from './trigger/history-store.js';
 import { requestUpgrade } from './upgrade/request.js';
 import type { SnapshotStrategy } from './upgrade/snapshot.js';
-import { SwitchingSource } from './upgrade/switching-source.js';
+import { TriggerBinlogSwitchingSource } from './upgrade/switching-source.js';
 import type { TableSpec } from '../../src/core/table-spec.js';
 import { describeSpec } from './describe-spec.js';
 
@@ -109,7 +109,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
         canReplaceTrigger: this.ddl.canReplaceTrigger,
         ddlLockWaitSeconds: this.ddl.ddlLockWaitSeconds,
       });
-      await runMigrations(mysqlMigrationDriver(this.driver, this.databaseName), await loadMigrations(MIGRATIONS_DIR));
+      await runMigrations(mysqlMigrationDriver(this.driver, this.databaseName, this.conn.stateDatabase), await loadMigrations(MIGRATIONS_DIR));
     })().catch((err) => {
       this.migrated = null;
       throw err;
@@ -194,7 +194,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
   /** The table's source in its stored mode, switching modes when `cdc upgrade` asks for it. */
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource {
     const logger = ctx.logger;
-    return new SwitchingSource({
+    return new TriggerBinlogSwitchingSource({
       driver: this.driver,
       table,
       logger: logger.child({ source: 'mysql' }),

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../src/core/package-root.js';
 
 /** The repository root, found from this file so templates load the same from tests, CLI and tsx. */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = packageRoot(import.meta.url);
 
 export const MIGRATIONS_DIR = `${ROOT}migrations/mysql`;
 
@@ -20,23 +20,6 @@ export function sqlTemplate(name: string): string {
     cache.set(name, text);
   }
   return text;
-}
-
-/**
- * Fills `{{name}}` placeholders. Values must already be quoted identifiers or generated SQL — never
- * raw user input. A missing or unused value is a bug, so both throw.
- */
-export function renderSql(template: string, values: Record<string, string>): string {
-  const used = new Set<string>();
-  const out = template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-    const v = values[key];
-    if (v === undefined) throw new Error(`SQL template placeholder {{${key}}} has no value`);
-    used.add(key);
-    return v;
-  });
-  const unused = Object.keys(values).filter((k) => !used.has(k));
-  if (unused.length > 0) throw new Error(`SQL template has no placeholder for ${unused.join(', ')}`);
-  return out;
 }
 
 /**

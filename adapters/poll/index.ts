@@ -1,12 +1,12 @@
 import type { ChangeSource, TableStatus } from '../../src/core/change-source.js';
-import type { SequenceStore } from '../../src/core/checkpoint-store.js';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
 import { sourceKind } from '../../src/core/database-url.js';
 import { UserInputError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { TableRef } from '../../src/core/table-ref.js';
 import type { TableSpec } from '../../src/core/table-spec.js';
 import { redactUrl } from '../../src/logging.js';
-import type { RedisState, SourceKeys } from '../../src/state/redis-state.js';
+import type { RedisState, SourceKeys } from '../redis/redis-state.js';
 import type { PollRegistration } from './config.js';
 import type { PollDialect } from './dialect.js';
 import { listRegistrations, registerTable, unregisterTable, type RegisterOptions } from './register.js';

@@ -2,7 +2,7 @@ import type { SourceConfig, TableEntry } from '../../src/config/schema.js';
 import { sourceKind } from '../../src/core/database-url.js';
 import { UserInputError } from '../../src/core/errors.js';
 import { parseTableRef, qualifiedName } from '../../src/core/table-ref.js';
-import type { RedisState } from '../../src/state/redis-state.js';
+import type { RedisState } from '../redis/redis-state.js';
 import type { PollRegistration } from './config.js';
 import { PollCatalog } from './index.js';
 

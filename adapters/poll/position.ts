@@ -1,5 +1,5 @@
 import type { AckToken } from '../../src/core/change-source.js';
-import type { KeyedUpdate } from '../../src/state/keyed-set.js';
+import type { KeyedUpdate } from '../redis/keyed-set.js';
 import type { Watermark } from './dialect.js';
 import { keyJson } from './keys.js';
 

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { CapturedChange } from '../../src/core/change-event.js';
 import type { Logger } from '../../src/core/logger.js';
-import { rangeKeyed, type KeyedUpdate } from '../../src/state/keyed-set.js';
-import type { SourceKeys } from '../../src/state/redis-state.js';
+import { rangeKeyed, type KeyedUpdate } from '../redis/keyed-set.js';
+import type { SourceKeys } from '../redis/redis-state.js';
 import { POLL_DEFAULTS, type PollRegistration } from './config.js';
 import type { PolledTable } from './dialect.js';
 import { chunkDigest, keyObject, memberRange, parseMember, sortableKey } from './keys.js';

@@ -1,7 +1,7 @@
 import { UserInputError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import { qualifiedName, type TableRef } from '../../src/core/table-ref.js';
-import type { RedisState, SourceKeys, TablePart } from '../../src/state/redis-state.js';
+import type { RedisState, SourceKeys, TablePart } from '../redis/redis-state.js';
 import { sameRegistration, type PollColumnKind, type PollRegistration } from './config.js';
 import type { PollDialect } from './dialect.js';
 

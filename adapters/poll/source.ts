@@ -4,9 +4,9 @@ import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-
 import { TransientError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { TableRef } from '../../src/core/table-ref.js';
-import { applyKeyed, lookupKeyed, type KeyedUpdate } from '../../src/state/keyed-set.js';
-import { Lease } from '../../src/state/lease.js';
-import type { RedisState, SourceKeys } from '../../src/state/redis-state.js';
+import { applyKeyed, lookupKeyed, type KeyedUpdate } from '../redis/keyed-set.js';
+import { Lease } from '../redis/lease.js';
+import type { RedisState, SourceKeys } from '../redis/redis-state.js';
 import { POLL_DEFAULTS, type PollRegistration } from './config.js';
 import type { PolledRow, PolledTable, PollDialect, Watermark } from './dialect.js';
 import { keyObject, knownMember, sortableKey } from './keys.js';

@@ -1,6 +1,6 @@
 import type { TableStatus } from '../../src/core/change-source.js';
 import type { Logger } from '../../src/core/logger.js';
-import type { RedisState, SourceKeys } from '../../src/state/redis-state.js';
+import type { RedisState, SourceKeys } from '../redis/redis-state.js';
 import type { PollRegistration } from './config.js';
 import type { PollDialect } from './dialect.js';
 import { changePosition, type PollCheckpoint } from './position.js';

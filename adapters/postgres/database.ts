@@ -1,5 +1,5 @@
 import type { ChangeSource, TableStatus } from '../../src/core/change-source.js';
-import type { SequenceStore } from '../../src/core/checkpoint-store.js';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
 import type { Logger } from '../../src/core/logger.js';
 import { loadMigrations, runMigrations } from '../../src/core/migrate.js';
 import type { CaptureMode } from '../../src/core/change-event.js';
@@ -26,7 +26,7 @@ import { withSnapshots } from '../../src/snapshot/status.js';
 import { checkInstallable, installTable, uninstallTable } from './trigger/install.js';
 import { openPgHistory } from './trigger/history-reader.js';
 import { setRetention } from './trigger/history-store.js';
-import { SwitchingSource } from './upgrade/switching-source.js';
+import { TriggerWalSwitchingSource } from './upgrade/switching-source.js';
 import { requestTrigger } from './upgrade/to-trigger.js';
 import { requestWal } from './upgrade/to-wal.js';
 import { dropWalObjects } from './wal/cleanup.js';
@@ -62,7 +62,7 @@ export class PostgresDatabase implements SourceDatabase {
 
   migrate(): Promise<void> {
     this.migrated ??= (async () => {
-      await runMigrations(pgMigrationDriver(this.driver), await loadMigrations(MIGRATIONS_DIR), this.logger);
+      await runMigrations(pgMigrationDriver(this.driver, this.logger), await loadMigrations(MIGRATIONS_DIR), this.logger);
     })().catch((err: unknown) => {
       this.migrated = null; // let a later call retry (e.g. the database was restarting)
       throw err;
@@ -135,7 +135,7 @@ export class PostgresDatabase implements SourceDatabase {
   }
 
   openSource(table: TableRef, ctx: { logger: Logger }): ChangeSource {
-    return new SwitchingSource(table, {
+    return new TriggerWalSwitchingSource(table, {
       driver: this.driver,
       locks: this.locks,
       logger: ctx.logger,

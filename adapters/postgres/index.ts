@@ -6,13 +6,14 @@ import { connectPool } from './connect.js';
 import { PostgresDatabase } from './database.js';
 import type { PgDriver } from './driver.js';
 import { pgliteDriver } from './pglite-driver.js';
+import { assertSupportedServer, driverForServer, readServerVersion } from './server-version.js';
 import { walConfigFromEnv, type WalConfig } from './wal/config.js';
 
 export type { PgDriver, PgQueryable, PgSession } from './driver.js';
 export { poolDriver } from './pool-driver.js';
 export { pgliteDriver } from './pglite-driver.js';
 
-/** A PostgreSQL database (13+) over node-postgres, from a `postgres://` or `postgresql://` URL. */
+/** A PostgreSQL database (10+; WAL capture 14+) over node-postgres, from a `postgres://` or `postgresql://` URL. */
 export async function openPostgres(url: string, options: { logger?: Logger } = {}): Promise<SourceDatabase> {
   const wal = walConfigFromEnv();
   const { driver, databaseName, defaultSchema } = await connectPool(url);
@@ -25,8 +26,12 @@ export async function openPostgresWith(
   databaseName: string,
   options: { logger?: Logger; url?: string; wal?: WalConfig } = {},
 ): Promise<SourceDatabase> {
-  const { rows } = await driver.query<{ schema: string | null }>('SELECT current_schema() AS schema');
-  return new PostgresDatabase(driver, databaseName, rows[0]?.schema ?? 'public', options.logger, { url: options.url, wal: options.wal });
+  // The same version check and respelling as a URL gets (server-version.ts), for a driver made elsewhere.
+  const version = await readServerVersion(driver);
+  assertSupportedServer(version);
+  const forServer = driverForServer(driver, version);
+  const { rows } = await forServer.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  return new PostgresDatabase(forServer, databaseName, rows[0]?.schema ?? 'public', options.logger, { url: options.url, wal: options.wal });
 }
 
 /**

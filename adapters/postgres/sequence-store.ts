@@ -1,4 +1,4 @@
-import type { SequenceStore } from '../../src/core/checkpoint-store.js';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
 import type { PgQueryable } from './driver.js';
 
 /**

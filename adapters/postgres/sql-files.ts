@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../src/core/package-root.js';
 
 /** The repository root, found from this file so templates load the same from tests, CLI and tsx. */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = packageRoot(import.meta.url);
 
 export const MIGRATIONS_DIR = `${ROOT}migrations/postgres`;
 

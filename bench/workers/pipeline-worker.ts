@@ -13,7 +13,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { KafkaSink } from '../../adapters/kafka/kafka-sink.js';
-import { KAFKA_DEFAULTS } from '../../adapters/kafka/config.js';
+import { KAFKA_DEFAULTS } from '../../src/config/kafka-settings.js';
 import { PlatformaticKafkaSink } from '../../adapters/kafka-platformatic/platformatic-sink.js';
 import type { ChangeEvent } from '../../src/core/change-event.js';
 import type { Logger } from '../../src/core/logger.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { SASL_MECHANISMS, type KafkaSecurity } from '../../adapters/kafka/config.js';
+import { SASL_MECHANISMS, type KafkaSecurity } from '../config/kafka-settings.js';
 import { resolveKafkaSecurity } from '../config/kafka-security.js';
 import { validateConfig } from '../config/load.js';
 import type { CdcConfig } from '../config/schema.js';

@@ -1,17 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CdcError, isPrivilegeError } from '../core/errors.js';
 import { redactSecrets } from '../logging.js';
-import { registerInstallTriggers, registerUninstallTriggers } from './commands/triggers.js';
-import { registerRun } from './commands/run.js';
-import { registerStatus } from './commands/status.js';
-import { registerUpgrade } from './commands/upgrade.js';
-import { registerPoll } from './commands/poll.js';
-import { registerReplay } from './commands/replay.js';
-import { registerSchema } from './commands/schema.js';
-import { registerSnapshot } from './commands/snapshot.js';
-import { registerServe } from './commands/serve.js';
-import { registerToken } from './commands/token.js';
-import { registerApiClients } from './commands/api-client.js';
+import { registerCommands } from './command-list.js';
 
 /**
  * The `cdc` binary. Commands stay thin: they parse flags, call into src/ and print. Every failure
@@ -22,20 +12,8 @@ const program = new Command('cdc')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerInstallTriggers(program);
-registerUninstallTriggers(program);
-registerRun(program);
-registerStatus(program);
-registerUpgrade(program);
-registerPoll(program);
-registerReplay(program);
-registerSchema(program);
-registerSnapshot(program);
-registerServe(program);
-registerToken(program);
-registerApiClients(program);
-
 try {
+  await registerCommands(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SASL_MECHANISMS, type KafkaSecurity } from '../../adapters/kafka/config.js';
+import { SASL_MECHANISMS, type KafkaSecurity } from './kafka-settings.js';
 import { ConfigError } from '../core/errors.js';
 import { readKeyFile, secretFrom } from './secret-file.js';
 

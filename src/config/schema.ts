@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OVERSIZE_POLICIES } from '../../adapters/kafka/config.js';
+import { OVERSIZE_POLICIES } from './kafka-settings.js';
 import { FORMATS } from '../format/index.js';
 import { scheduleProblem } from './schedule.js';
 import { MAX_TIMER_MS } from '../core/timers.js';
@@ -66,6 +66,7 @@ const debezium = z
       .optional(),
     'schemas.enable': z.boolean().optional(),
     'skipped.operations': z.string().regex(SKIPPED_OPERATIONS, 'expected "none" or a comma list of c, u, d, t').optional(),
+    'provide.transaction.metadata': z.boolean().optional(),
   })
   .strict();
 
@@ -112,6 +113,9 @@ export const configSchema = z
     }
     if (c.debezium?.['topic.prefix'] !== undefined && c.kafka.topic_template !== 'cdc.{source_id}.{table}') {
       ctx.addIssue({ code: 'custom', path: ['debezium', 'topic.prefix'], message: 'names topics <prefix>.<schema>.<table>; do not combine it with kafka.topic_template' });
+    }
+    if (c.debezium?.['provide.transaction.metadata'] && c.sink !== 'kafka') {
+      ctx.addIssue({ code: 'custom', path: ['debezium', 'provide.transaction.metadata'], message: 'writes the <prefix>.transaction topic: it needs sink "kafka"' });
     }
   });
 

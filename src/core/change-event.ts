@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { TransactionMark } from './transaction-mark.js';
+import type { TypedDocuments } from './typed-documents.js';
 
 /** A row image: column name → value mapped by the type-fidelity rules (see README "Type fidelity"). */
 export type Row = Record<string, unknown>;
@@ -62,6 +64,14 @@ export interface CapturedChange {
    * are delivered.
    */
   failure?: string;
+  /**
+   * Where the change sits in its transaction, from modes that see transactions whole (wal,
+   * binlog); the Debezium format's `provide.transaction.metadata` uses it. Never part of the
+   * native event.
+   */
+  transaction?: TransactionMark;
+  /** The images with their source types (MongoDB), for the Debezium format; never part of the native event. */
+  documents?: TypedDocuments;
 }
 
 /**

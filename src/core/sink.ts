@@ -35,6 +35,18 @@ export interface EncodedMessage {
    * (Debezium's tombstone after a delete, so log compaction can drop the key).
    */
   followedByTombstone?: boolean;
+  /**
+   * Records for other topics that belong right before or after this one (Debezium's transaction
+   * BEGIN/END records): written in that order, before or after the event's own record is acknowledged.
+   */
+  extraRecords?: ExtraRecord[];
+}
+
+export interface ExtraRecord {
+  position: 'before' | 'after';
+  topic: string;
+  key: string;
+  value: string;
 }
 
 export type EventEncoder = (event: ChangeEvent) => EncodedMessage;

@@ -1,6 +1,6 @@
 import type { CaptureMode } from './change-event.js';
 import type { ChangeSource, TableStatus } from './change-source.js';
-import type { SequenceStore } from './checkpoint-store.js';
+import type { SequenceStore } from './sequence-store.js';
 import type { TableRef } from './table-ref.js';
 import type { ChangeHistory, RetentionSetting } from './change-history.js';
 import type { Logger } from './logger.js';

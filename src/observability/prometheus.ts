@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RouteMetrics } from '../consumers/metrics.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 
 /** Prometheus metrics for the pipeline, served on `/metrics` when `--metrics-port` is set. */
-export class PrometheusMetrics implements PipelineMetrics {
+export class PrometheusMetrics implements PipelineMetrics, RouteMetrics {
   readonly registry = new Registry();
   private readonly events = new Counter({
     name: 'cdc_events_delivered_total',
@@ -25,6 +26,20 @@ export class PrometheusMetrics implements PipelineMetrics {
     registers: [this.registry],
   });
 
+  private readonly routedRecords = new Counter({
+    name: 'cdc_consumer_routed_total',
+    help: 'Records a consumer route wrote into its consumer topic (committed with their source offsets)',
+    labelNames: ['consumer'],
+    registers: [this.registry],
+  });
+
+  private readonly skippedRecords = new Counter({
+    name: 'cdc_consumer_skipped_total',
+    help: 'Records of a source topic a consumer route skipped because they are not native change events',
+    labelNames: ['consumer'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -39,6 +54,14 @@ export class PrometheusMetrics implements PipelineMetrics {
 
   capturing(table: string, capturing: boolean): void {
     this.capture.set({ table }, capturing ? 1 : 0);
+  }
+
+  routed(consumer: string, count: number): void {
+    this.routedRecords.inc({ consumer }, count);
+  }
+
+  skipped(consumer: string, count: number): void {
+    this.skippedRecords.inc({ consumer }, count);
   }
 
   serve(port: number): Promise<Server> {

@@ -1,4 +1,4 @@
-import type { SequenceStore } from '../core/checkpoint-store.js';
+import type { SequenceStore } from '../core/sequence-store.js';
 
 /**
  * Hands out sequence_numbers for one table from blocks reserved in the SequenceStore, so the hot

@@ -1,6 +1,8 @@
 import type { ChangeEvent } from '../core/change-event.js';
 import { toChangeEvent } from '../core/change-event.js';
 import { attachTableSpec, type TableSpec } from '../core/table-spec.js';
+import { attachTransactionMark } from '../core/transaction-mark.js';
+import { attachTypedDocuments } from '../core/typed-documents.js';
 import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source.js';
 import type { Logger } from '../core/logger.js';
 import { describeRejected, type Sink } from '../core/sink.js';
@@ -147,7 +149,10 @@ export class TablePipeline {
       }
       const out = transform ? transform(event) : event;
       // After the transform: a transform builds new event objects, which would not carry it.
-      if (out) events.push(spec ? attachTableSpec(out, spec) : out);
+      if (!out) continue;
+      if (change.transaction) attachTransactionMark(out, change.transaction);
+      if (change.documents) attachTypedDocuments(out, change.documents);
+      events.push(spec ? attachTableSpec(out, spec) : out);
     }
     return { events, failed, delivered: { firstSequence: first, schemaVersion } };
   }

@@ -1,4 +1,4 @@
-import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../../adapters/kafka/config.js';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../config/kafka-settings.js';
 import { UserInputError } from '../core/errors.js';
 import { FORMATS, type Format } from '../format/index.js';
 import type { RunSettings } from './history-config.js';

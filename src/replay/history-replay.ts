@@ -1,12 +1,11 @@
-import { KafkaSink } from '../../adapters/kafka/kafka-sink.js';
-import { KAFKA_DEFAULTS } from '../../adapters/kafka/config.js';
-import { topicName } from '../../adapters/kafka/topic-name.js';
+import { topicName } from '../core/topic-name.js';
 import { toChangeEvent, type ChangeEvent } from '../core/change-event.js';
 import { attachTableSpec } from '../core/table-spec.js';
 import { UserInputError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { parseTableRef, qualifiedName } from '../core/table-ref.js';
 import { encoderFor } from '../format/index.js';
+import type { EventEncoder, Sink } from '../core/sink.js';
 import { retainedFrom, formatRetention } from '../history/retention.js';
 import { redactUrl } from '../logging.js';
 import { retryUntil } from '../pipeline/with-deadline.js';
@@ -23,11 +22,14 @@ export interface HistoryReplayResult {
  * Re-emits the changes of [from, to) of one table from its kept change history (trigger capture
  * with `--retain`). Each kept row is rebuilt with the live pipeline's own code — the adapter's row
  * mapping, toChangeEvent with the stored generation, sequence_number and schema_version — and
- * written through the Kafka sink with the chosen format, so event_id, sequence_number, payload,
+ * written through the sink (Kafka, from the CLI) with the chosen format, so event_id, sequence_number, payload,
  * key and headers equal what `cdc run` produced. Everything is validated before the sink opens:
  * bad input produces nothing and creates no topic.
  */
-export async function replayFromHistory(req: HistoryReplayRequest, logger: Logger): Promise<HistoryReplayResult> {
+/** Opens the sink the replayed events go to: every event into `targetTopic`, encoded by `encode`. */
+export type ReplaySinkFactory = (targetTopic: string, partitions: number, encode: EventEncoder, logger: Logger) => Sink;
+
+export async function replayFromHistory(req: HistoryReplayRequest, openSink: ReplaySinkFactory, logger: Logger): Promise<HistoryReplayResult> {
   const db = await retryUntil(`cannot connect to ${redactUrl(req.sourceUrl)}`, () => openSourceDatabase(req.sourceUrl), req.connectTimeoutMs);
   try {
     if (!db.openHistory) throw new UserInputError(`replay from history needs trigger capture on PostgreSQL or MySQL/MariaDB; ${db.dialect} keeps none`);
@@ -56,11 +58,7 @@ export async function replayFromHistory(req: HistoryReplayRequest, logger: Logge
       logger.warn({ to: formatInstant(req.window.to) }, '--to is in the future: only changes already delivered by cdc run are kept, and replayed');
     }
 
-    const sink = new KafkaSink(
-      { ...KAFKA_DEFAULTS, brokers: req.brokers, security: req.security, clientId: 'cdc-replay', topicTemplate: req.targetTopic, partitions: req.partitions },
-      encoderFor(req.format, req.run?.debezium ?? {}),
-      logger.child({ component: 'kafka' }),
-    );
+    const sink = openSink(req.targetTopic, req.partitions, encoderFor(req.format, req.run?.debezium ?? {}), logger);
     await retryUntil('cannot open the sink', () => sink.open(), req.connectTimeoutMs);
     // Debezium's encodings need the declared column types: the table's current ones.
     const spec = req.format === 'debezium' && db.describeTable ? await db.describeTable(table) : null;

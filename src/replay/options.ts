@@ -1,5 +1,5 @@
-import { topicName } from '../../adapters/kafka/topic-name.js';
-import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../../adapters/kafka/config.js';
+import { topicName } from '../core/topic-name.js';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY, type KafkaSecurity } from '../config/kafka-settings.js';
 import { UserInputError } from '../core/errors.js';
 import { instantFromMillis, makeWindow, parseInstantFlag, type TimeWindow } from './window.js';
 

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { ReplayRequest } from '../replay/options.js';
+
+/** Copies one topic's window into another (the Kafka replay of adapters/kafka/replay, wired in serve.ts). */
+export type ReplayRunner = (req: ReplayRequest, logger: Logger) => Promise<{ scanned: number; copied: number }>;
 import type { Logger } from '../core/logger.js';
-import { replay } from '../replay/replay.js';
 import { instantFromMillis, makeWindow } from '../replay/window.js';
 
 export interface ReplayJob {
@@ -27,6 +29,7 @@ export class ReplayJobs {
   constructor(
     private readonly db: Knex,
     private readonly kafka: { brokers: string[]; security: ReplayRequest['security']; connectTimeoutMs: number },
+    private readonly replay: ReplayRunner,
     private readonly logger: Logger,
   ) {}
 
@@ -59,7 +62,7 @@ export class ReplayJobs {
     try {
       for (const { table, topic } of job.tables) {
         try {
-          const r = await replay(
+          const r = await this.replay(
             {
               brokers: this.kafka.brokers,
               security: this.kafka.security,

@@ -1,6 +1,6 @@
-import { topicName } from '../../adapters/kafka/topic-name.js';
+import { topicName } from '../core/topic-name.js';
 import { createKafkaClient } from '../../adapters/kafka/client.js';
-import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY } from '../../adapters/kafka/config.js';
+import { KAFKA_DEFAULTS, NO_KAFKA_SECURITY } from '../config/kafka-settings.js';
 import type { CdcConfig } from '../config/schema.js';
 import type { RunningRoute, ConsumerRoute } from '../core/consumer-route.js';
 import type { Logger } from '../core/logger.js';
@@ -19,6 +19,7 @@ import { ReplayJobs } from './replay-jobs.js';
 import { buildServer } from './server.js';
 import type { ApiRoute } from './api-route.js';
 import { z } from 'zod';
+import { replay } from '../../adapters/kafka/replay/replay.js';
 
 export interface ServeOptions {
   listen: { host: string; port: number };
@@ -49,7 +50,7 @@ export async function serve(options: ServeOptions, logger: Logger, signal: Abort
   const db = await openRegistry(options.registry);
   const captures = new CaptureManager({ brokers: options.brokers, logLevel: options.logLevel, connectTimeoutMs: options.connectTimeoutMs }, logger);
   const routes = new RouteMap(startRoute);
-  const replays = new ReplayJobs(db, { brokers: options.brokers, security: NO_KAFKA_SECURITY, connectTimeoutMs: options.connectTimeoutMs }, logger);
+  const replays = new ReplayJobs(db, { brokers: options.brokers, security: NO_KAFKA_SECURITY, connectTimeoutMs: options.connectTimeoutMs }, replay, logger);
   const ctx: ServeContext = {
     db,
     box,

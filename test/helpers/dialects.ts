@@ -102,7 +102,13 @@ export function attachPostgresDatabase(name: string, adminUrl: string = PG_ADMIN
       await pool.end();
       const a = new pg.Client({ connectionString: adminUrl });
       await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      const { rows } = await a.query(`SELECT current_setting('server_version_num')::int >= 130000 AS force`);
+      // WITH (FORCE) is 13+; the version matrix's older servers get their sessions ended first.
+      if (rows[0].force) await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      else {
+        await a.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+        await a.query(`DROP DATABASE IF EXISTS ${name}`);
+      }
       await a.end();
     },
   };

@@ -1,4 +1,4 @@
-import Ajv2020 from 'ajv/dist/2020';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 

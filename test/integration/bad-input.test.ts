@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
 import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
 import { runCli, withCdcRun, type CliResult } from '../helpers/cli.js';
+import { COMMANDS } from '../../src/cli/command-list.js';
 
 /** One clear line on stderr, a non-zero exit, and (checked by callers) nothing changed. */
 function assertOneLineError(r: CliResult, pattern: RegExp): void {
@@ -60,12 +61,21 @@ describe('bad input: arguments, URLs, credentials, config', () => {
     assert.match(choice.stderr.split('\n')[0]!, /--time-precision-mode.*Allowed choices are adaptive, adaptive_time_microseconds, connect/);
   });
 
-  test('every command has --help', async () => {
-    for (const cmd of ['install-triggers', 'uninstall-triggers', 'run', 'status']) {
+  test('every command has --help, and cdc --help lists them all with their descriptions', async () => {
+    const listing = await runCli(['--help']);
+    assert.equal(listing.code, 0, listing.stderr);
+    for (const [cmd, { description }] of Object.entries(COMMANDS)) {
+      assert.match(listing.stdout, new RegExp(`^  ${cmd} `, 'm'), cmd);
       const r = await runCli([cmd, '--help']);
       assert.equal(r.code, 0, cmd);
-      assert.match(r.stdout, /Usage: cdc/);
+      assert.match(r.stdout, new RegExp(`^Usage: cdc ${cmd} \\[options\\]`, 'm'));
+      // Commander wraps long descriptions; compare the words.
+      assert.ok(r.stdout.replace(/\s+/g, ' ').includes(description.replace(/\s+/g, ' ')), `${cmd}: its description in its own --help`);
+      assert.ok(/^Options:$/m.test(r.stdout) && r.stdout.includes('--help'), cmd);
     }
+    const unknown = await runCli(['instal-triggers']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'instal-triggers'/);
   });
 });
 
@@ -89,6 +99,13 @@ for (const dialect of DIALECTS) {
         /zzz/,
       );
       assertOneLineError(await runCli(['install-triggers', '--source', db.url, '--table', 'docs,no_such_table']), /no_such_table/);
+      assert.deepEqual(await db.objects(), objects, 'nothing was created or changed');
+    });
+
+    test('register and unregister are for MongoDB: refused on a relational database, nothing changed', async () => {
+      const objects = await db.objects();
+      assertOneLineError(await runCli(['register', '--source', db.url, '--table', 'docs']), /cdc register is for MongoDB collections; .* cdc install-triggers/);
+      assertOneLineError(await runCli(['unregister', '--source', db.url, '--table', 'docs']), /cdc unregister is for MongoDB collections; .* cdc uninstall-triggers/);
       assert.deepEqual(await db.objects(), objects, 'nothing was created or changed');
     });
 

@@ -25,14 +25,19 @@ describe('mongodb oplog capture end to end', () => {
   });
   after(async () => m?.drop());
 
-  test('install-triggers registers collections, idempotently', async () => {
-    const first = await cli('install-triggers', '--table', 'users,orders,dropme');
+  test('register registers collections, idempotently; install-triggers still does, with a deprecation line', async () => {
+    const first = await cli('register', '--table', 'users,orders');
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, new RegExp(`^installed: ${m.name}\\.users \\(key: _id\\)$`, 'm'));
-    assert.match(first.stdout, new RegExp(`^installed: ${m.name}\\.orders \\(key: _id\\)$`, 'm'));
-    const again = await cli('install-triggers', '--table', `${m.name}.users`);
+    assert.equal(first.stderr, '');
+    assert.match(first.stdout, new RegExp(`^registered: ${m.name}\\.users \\(key: _id\\)$`, 'm'));
+    assert.match(first.stdout, new RegExp(`^registered: ${m.name}\\.orders \\(key: _id\\)$`, 'm'));
+    const again = await cli('register', '--table', `${m.name}.users`);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /^already installed: .*\.users/m);
+    assert.match(again.stdout, /^already registered: .*\.users/m);
+    const old = await cli('install-triggers', '--table', 'dropme');
+    assert.equal(old.code, 0, old.stderr);
+    assert.match(old.stdout, new RegExp(`^installed: ${m.name}\\.dropme \\(key: _id\\)$`, 'm'));
+    assert.match(old.stderr, /^cdc: install-triggers on MongoDB is deprecated \(nothing is installed there\): use cdc register\n$/);
   });
 
   test('inserts, updates, replaces and deletes arrive as events, including changes made before the first run', async () => {
@@ -122,14 +127,14 @@ describe('mongodb oplog capture end to end', () => {
     assert.equal(orders.backlog, 2);
 
     // Undelivered changes are never discarded silently: refused (one line) unless --force.
-    const refused = await cli('uninstall-triggers', '--table', 'orders');
+    const refused = await cli('unregister', '--table', 'orders');
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /^cdc: undelivered changes would be discarded: \S+\.orders \(2\);.*--force/);
-    const removed = await cli('uninstall-triggers', '--table', 'orders', '--force');
+    const removed = await cli('unregister', '--table', 'orders', '--force');
     assert.equal(removed.code, 0, removed.stderr);
-    assert.match(removed.stdout, /^uninstalled: .*\.orders$/m);
-    const again = await cli('uninstall-triggers', '--table', 'orders');
-    assert.match(again.stdout, /^was not installed: .*\.orders$/m);
+    assert.match(removed.stdout, /^unregistered: .*\.orders$/m);
+    const again = await cli('unregister', '--table', 'orders');
+    assert.match(again.stdout, /^was not registered: .*\.orders$/m);
     const after = JSON.parse((await cli('status', '--json')).stdout) as Array<{ table: string }>;
     assert.deepEqual(after.map((r) => r.table), [`${m.name}.dropme`, `${m.name}.users`]);
   });

@@ -7,7 +7,7 @@ import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
 import { assertValidEvent } from '../helpers/event-schema.js';
 import { PollCatalog } from '../../adapters/poll/index.js';
 import type { RegisterOptions } from '../../adapters/poll/register.js';
-import { RedisState } from '../../src/state/redis-state.js';
+import { RedisState } from '../../adapters/redis/redis-state.js';
 import { parseTableRef } from '../../src/core/table-ref.js';
 
 /**

@@ -29,6 +29,9 @@ test('config errors name the key and the allowed values', () => {
     [{ format: 'debezium', debezium: { 'column.include.list': 'x' } }, /unknown key "debezium.column.include.list"/],
     [{ format: 'debezium', debezium: { 'skipped.operations': 'truncate' } }, /key "debezium.skipped.operations": expected "none" or a comma list of c, u, d, t/],
     [{ format: 'debezium', debezium: { 'topic.prefix': 'p' }, kafka: { topic_template: 'x.{table}' } }, /key "debezium.topic.prefix": .*kafka.topic_template/],
+    [{ format: 'debezium', debezium: { 'provide.transaction.metadata': 'yes' } }, /key "debezium.provide.transaction.metadata"/],
+    [{ format: 'debezium', sink: 'stdout', debezium: { 'provide.transaction.metadata': true } }, /key "debezium.provide.transaction.metadata": writes the <prefix>.transaction topic: it needs sink "kafka"/],
+    [{ debezium: { 'provide.transaction.metadata': true } }, /key "debezium": applies only with format "debezium"/],
   ];
   for (const [raw, re] of cases) assert.throws(() => validateConfig(raw), re, JSON.stringify(raw));
 });

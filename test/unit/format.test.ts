@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { deriveEventId, toChangeEvent, type CapturedChange } from '../../src/core/change-event.js';
 import { encodeNative, messageKey } from '../../src/format/native.js';
 import { debeziumEncoder, toDebeziumEnvelope } from '../../src/format/debezium/index.js';
-import { topicName } from '../../adapters/kafka/topic-name.js';
+import { topicName } from '../../src/core/topic-name.js';
 
 const change: CapturedChange = {
   operation: 'UPDATE',

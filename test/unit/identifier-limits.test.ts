@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { checkTableName as checkPg, logTableName, quoteIdent, triggerFunctionName } from '../../adapters/postgres/identifiers.js';
 import { walObjectName } from '../../adapters/postgres/wal/names.js';
 import { cdcObjectNames, checkTableName as checkMysql } from '../../adapters/mysql/identifiers.js';
-import { topicName } from '../../adapters/kafka/topic-name.js';
+import { topicName } from '../../src/core/topic-name.js';
 import { checkProperty, identifier } from '../helpers/properties.js';
 
 /**

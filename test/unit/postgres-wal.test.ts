@@ -59,6 +59,8 @@ describe('postgres WAL: LSNs, xids and snapshots', () => {
 
 describe('postgres WAL: upgrade checks', () => {
   const ok: WalFacts = {
+    serverVersionNum: 150000,
+    serverVersion: '15.0',
     walLevel: 'logical',
     maxSlots: 10,
     usedSlots: 2,
@@ -75,6 +77,7 @@ describe('postgres WAL: upgrade checks', () => {
   const cases: [string, Partial<WalFacts>, RegExp | { dropLeftoverSlot: boolean }][] = [
     ['all good', {}, { dropLeftoverSlot: false }],
     ['wal_level replica', { walLevel: 'replica' }, /wal_level is 'replica'.*ALTER SYSTEM SET wal_level = logical/],
+    ['PostgreSQL 13', { serverVersionNum: 130016, serverVersion: '13.16' }, /^WAL capture needs PostgreSQL 14 or later .*PostgreSQL 13\.16: keep .* on trigger capture, or poll it/],
     ['no REPLICATION', { canReplicate: false }, /ALTER ROLE cdc REPLICATION/],
     ['table gone', { relkind: null }, /does not exist/],
     ['partitioned', { relkind: 'p' }, /partitioned table/],

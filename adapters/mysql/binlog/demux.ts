@@ -6,6 +6,8 @@ import { streamError } from './errors.js';
 import { compareCoords, compareKeys, formatCoord, minCoord, type BinlogCoord, type ChangeKey } from './position.js';
 import type { BinlogReader, ReaderEvents, TableFilter } from './reader.js';
 import { isSnapshotRowsChange, snapshotRowOf, SNAPSHOT_ROWS_TABLE, type SnapshotRow } from './snapshot-rows.js';
+import type { TransactionMark } from '../../../src/core/transaction-mark.js';
+import { transactionMarks } from './transaction-marks.js';
 import type { BinlogTransaction, RawChange } from './transactions.js';
 
 /** A committed row change waiting for its table's source to read it. */
@@ -21,6 +23,8 @@ export interface QueuedChange {
    * `raw` it is): emitted as SNAPSHOT of `snapshot.image`, at this key.
    */
   snapshot: SnapshotRow | null;
+  /** Its place among the transaction's row changes of every table this stream serves (transaction-marks.ts). */
+  transaction: TransactionMark | null;
 }
 
 /** One binlog-mode table's share of the stream. */
@@ -183,7 +187,8 @@ export class BinlogDemux {
     this.backoff.reset();
     const ordinals = new Map<Subscription, number>();
     const stateDatabase = this.reader.stateDatabase;
-    for (const raw of tx.changes) {
+    const marks = transactionMarks(tx, (raw) => !isSnapshotRowsChange(raw, stateDatabase) && this.subs.has(`${raw.schema}.${raw.table}`));
+    for (const [i, raw] of tx.changes.entries()) {
       // A snapshot row counts among its table's rows of the transaction, in binlog order like the
       // others, so its key (and event_id) is the same on every read of the binlog.
       let snapshot: SnapshotRow | null = null;
@@ -206,7 +211,7 @@ export class BinlogDemux {
       const key: ChangeKey = { file: tx.end.file, end: tx.end.pos, ord };
       if (compareKeys(key, sub.cursor) <= 0) continue;
       if (sub.stopAt && compareCoords(tx.end, sub.stopAt) > 0) continue;
-      sub.queue.push({ raw, key, start: tx.start, gtid: tx.gtid, xid: tx.xid, snapshot });
+      sub.queue.push({ raw, key, start: tx.start, gtid: tx.gtid, xid: tx.xid, snapshot, transaction: marks[i] ?? null });
       sub.cursor = key;
       this.queued++;
     }

@@ -218,6 +218,7 @@ export class BinlogTableSource implements ChangeSource {
       changeId: position,
       position,
       sourceExtra: { binlog_file: key.file, binlog_pos: key.end, row: key.ord, gtid: item.gtid },
+      ...(item.transaction ? { transaction: item.transaction } : {}),
     };
   }
 

@@ -41,7 +41,7 @@ interface RoutedToken extends AckToken {
  * batches is outstanding. `mode` is the mode of the last batch read, which is what the pipeline
  * stamps on that batch's events right after the read.
  */
-export class SwitchingSource implements ChangeSource {
+export class TriggerBinlogSwitchingSource implements ChangeSource {
   private inner: MysqlTriggerSource | BinlogTableSource | null = null;
   private innerMode: CaptureMode = 'trigger';
   private batchMode: CaptureMode = 'trigger';

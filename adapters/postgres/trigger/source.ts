@@ -47,7 +47,7 @@ interface Round {
  *  - ack deletes exactly a batch's rows; after a crash the next open starts a fresh round that
  *    redelivers whatever is still in the log, with the same changeIds.
  */
-export class TriggerSource implements ChangeSource {
+export class PgTriggerSource implements ChangeSource {
   readonly mode = 'trigger' as const;
   private readonly name: string;
   private info: CapturedTableRow | null = null;

@@ -7,7 +7,7 @@ import { qualifiedName } from '../../../src/core/table-ref.js';
 import type { PgDriver } from '../driver.js';
 import type { SourceLocks } from '../locks.js';
 import { getCaptured, type CapturedTableRow } from '../state-store.js';
-import { TriggerSource } from '../trigger/source.js';
+import { PgTriggerSource } from '../trigger/source.js';
 import { dropWalObjects } from '../wal/cleanup.js';
 import type { WalConfig } from '../wal/config.js';
 import { WalSource } from '../wal/source.js';
@@ -50,9 +50,9 @@ export interface SwitchingDeps {
  * the batch just read; acks stay in order because a switch waits until every batch was acknowledged.
  * One lock per table is held by this wrapper across both sources.
  */
-export class SwitchingSource implements ChangeSource {
+export class TriggerWalSwitchingSource implements ChangeSource {
   private readonly name: string;
-  private inner: TriggerSource | WalSource | null = null;
+  private inner: PgTriggerSource | WalSource | null = null;
   private innerOpen = false;
   private outstanding = 0;
   private lastPoll = 0;
@@ -123,7 +123,7 @@ export class SwitchingSource implements ChangeSource {
   /** Advances a pending switch; true while it waits for the sink (read nothing meanwhile). */
   private async switchIfDue(): Promise<boolean> {
     const inner = this.inner!;
-    if (inner instanceof TriggerSource) {
+    if (inner instanceof PgTriggerSource) {
       if (!this.finishing) {
         if (Date.now() - this.lastPoll < REQUEST_POLL_MS) return false;
         this.lastPoll = Date.now();
@@ -163,9 +163,9 @@ export class SwitchingSource implements ChangeSource {
     await this.openInner();
   }
 
-  private make(mode: CaptureMode): TriggerSource | WalSource {
+  private make(mode: CaptureMode): PgTriggerSource | WalSource {
     const { driver, locks, logger, ready, url, config } = this.deps;
-    if (mode === 'trigger') return new TriggerSource(this.table, { driver, locks, logger, ready, lockOwner: this });
+    if (mode === 'trigger') return new PgTriggerSource(this.table, { driver, locks, logger, ready, lockOwner: this });
     if (mode === 'wal') {
       if (!url) throw new UserInputError(`table ${this.name} is in WAL capture mode, which needs a postgres:// source URL`);
       return new WalSource(this.table, { driver, url, logger, config, ready });

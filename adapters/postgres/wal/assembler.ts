@@ -10,6 +10,7 @@ import { formatLsn, parseLsn, widenXid } from './lsn.js';
 import { walChangeId, type ChangeRef } from './position.js';
 import type { PgoutputMessage } from './replication.js';
 import { visibleIn } from './snapshot.js';
+import { isTransactionEvent, type TransactionMark } from '../../../src/core/transaction-mark.js';
 
 /** What the stream yields to the source, in stream (commit) order. */
 export type StreamItem =
@@ -44,6 +45,13 @@ interface OpenTxn {
   /** Delivered by the trigger log before the switch to WAL (see boundary.ts). */
   delivered: boolean;
   switchMarker: boolean;
+  /** Row changes so far: the transaction's events in Debezium's counting (transaction-marks.ts). */
+  events: number;
+  /**
+   * The last row change and what followed it, held back until the next row change or the commit:
+   * only then is it known whether it ends the transaction (its mark then carries the END counts).
+   */
+  held: StreamItem[];
 }
 
 /**
@@ -53,20 +61,23 @@ interface OpenTxn {
  */
 export class StreamAssembler {
   private txn: OpenTxn | null = null;
+  private lsn: bigint | null = null;
 
   constructor(
     private readonly ctx: AssemblerContext,
     private readonly emit: (item: StreamItem) => Promise<void>,
   ) {}
 
-  async handle(msg: PgoutputMessage): Promise<void> {
+  /** `lsn`: the message's own WAL position (a row change's LSN), when the stream gives it. */
+  async handle(msg: PgoutputMessage, lsn?: string): Promise<void> {
+    this.lsn = lsn !== undefined ? parseLsn(lsn) : null;
     switch (msg.tag) {
       case 'begin': {
         const commit = parseLsn(msg.commitLsn!);
         const b = this.ctx.boundary;
         const xid = widenXid(msg.xid, b?.delivered && commit < b.deliveredBefore ? b.delivered.xmax : this.ctx.xidReference());
         const delivered = b?.delivered != null && commit < b.deliveredBefore && visibleIn(xid, b.delivered);
-        this.txn = { commit, xid, timestamp: commitTimestamp(msg.commitTime as bigint), ordinal: 0, delivered, switchMarker: false };
+        this.txn = { commit, xid, timestamp: commitTimestamp(msg.commitTime as bigint), ordinal: 0, delivered, switchMarker: false, events: 0, held: [] };
         return;
       }
       case 'relation':
@@ -117,6 +128,7 @@ export class StreamAssembler {
       case 'commit': {
         const txn = this.txn;
         this.txn = null;
+        if (txn) await this.release(txn, true);
         if (txn?.switchMarker) await this.emit({ kind: 'switch' });
         else await this.emit({ kind: 'progress', lsn: parseLsn(msg.commitEndLsn!) });
         return;
@@ -162,7 +174,9 @@ export class StreamAssembler {
     const ref = { commit: txn.commit, ordinal: txn.ordinal };
     const id = walChangeId(txn.commit, txn.ordinal);
     const txid = txn.xid.toString();
-    await this.emit({
+    const counted = isTransactionEvent(c.operation);
+    const mark = counted ? this.mark(txn) : undefined;
+    const item: StreamItem = {
       kind: 'change',
       ref,
       change: {
@@ -176,8 +190,46 @@ export class StreamAssembler {
         position: id,
         sourceExtra: { txid, lsn: formatLsn(txn.commit), ...c.extra },
         ...(c.failure !== undefined ? { failure: c.failure } : {}),
+        ...(mark ? { transaction: mark } : {}),
       },
-    });
+    };
+    if (counted) {
+      await this.release(txn, false);
+      txn.held.push(item);
+    } else if (txn.held.length > 0) txn.held.push(item);
+    else await this.emit(item);
+  }
+
+  /**
+   * Debezium's PostgreSQL transaction id is `<32-bit xid>:<LSN>`, the LSN being that of the record
+   * at hand: each event's own, the first event's for BEGIN. Without the message's LSN (never from
+   * the server; only hand-built streams) the commit LSN stands in.
+   */
+  private mark(txn: OpenTxn): TransactionMark {
+    txn.events++;
+    const xid = txn.xid & 0xffffffffn;
+    return {
+      id: `${xid}:${this.lsn ?? txn.commit}`,
+      totalOrder: txn.events,
+      collectionOrder: txn.events,
+      begin: txn.events === 1,
+      end: null,
+      timestamp: txn.timestamp,
+      // Debezium's END names whatever LSN its stream reached next; the commit's is cdc's.
+      endId: `${xid}:${txn.commit}`,
+    };
+  }
+
+  /** Passes on what was held; at the commit, the held row change is the transaction's last. */
+  private async release(txn: OpenTxn, committed: boolean): Promise<void> {
+    const held = txn.held;
+    txn.held = [];
+    const first = held[0];
+    if (committed && first?.kind === 'change' && first.change.transaction) {
+      const name = `${this.ctx.table.schema}.${this.ctx.table.name}`;
+      first.change.transaction.end = { eventCount: txn.events, collections: [{ name, eventCount: txn.events }] };
+    }
+    for (const item of held) await this.emit(item);
   }
 
   private isOurs(rel: { relationOid: number; schema: string; name: string }): boolean {

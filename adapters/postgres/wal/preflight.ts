@@ -1,9 +1,13 @@
 import { UserInputError } from '../../../src/core/errors.js';
 import type { TableRef } from '../../../src/core/table-ref.js';
 import type { PgQueryable } from '../driver.js';
+import { WAL_SINCE } from '../server-version.js';
 
 /** Everything `cdc upgrade --to wal` checks before it changes anything, read in one query. */
 export interface WalFacts {
+  /** server_version_num and server_version ("12.22"). */
+  serverVersionNum: number;
+  serverVersion: string;
   walLevel: string;
   maxSlots: number;
   usedSlots: number;
@@ -20,7 +24,8 @@ export interface WalFacts {
 
 export async function readWalFacts(q: PgQueryable, t: TableRef, slot: string): Promise<WalFacts> {
   const { rows } = await q.query<Record<string, unknown>>(
-    `SELECT current_setting('wal_level') AS wal_level,
+    `SELECT current_setting('server_version_num')::int AS version_num, current_setting('server_version') AS version,
+            current_setting('wal_level') AS wal_level,
             current_setting('max_replication_slots')::int AS max_slots,
             (SELECT count(*)::int FROM pg_replication_slots) AS used_slots,
             current_setting('max_wal_senders')::int AS max_senders,
@@ -39,6 +44,8 @@ export async function readWalFacts(q: PgQueryable, t: TableRef, slot: string): P
   );
   const r = rows[0]!;
   return {
+    serverVersionNum: Number(r.version_num),
+    serverVersion: String(r.version).split(' ')[0]!,
     walLevel: String(r.wal_level),
     maxSlots: Number(r.max_slots),
     usedSlots: Number(r.used_slots),
@@ -74,6 +81,12 @@ const IDENTITY: Record<string, string> = { d: 'DEFAULT', n: 'NOTHING', i: 'USING
  * say what to change.
  */
 export function planWalUpgrade(f: WalFacts, ctx: { table: string; quotedTable: string; slot: string }): WalPlan {
+  if (f.serverVersionNum < WAL_SINCE) {
+    // The switch boundary is a logical message in the stream, which pgoutput sends only from 14.
+    throw new UserInputError(
+      `WAL capture needs PostgreSQL 14 or later (pgoutput's messages option); this server is PostgreSQL ${f.serverVersion}: keep ${ctx.table} on trigger capture, or poll it (cdc install-poll)`,
+    );
+  }
   if (f.walLevel !== 'logical') {
     throw new UserInputError(
       `wal_level is '${f.walLevel}'; WAL capture needs wal_level = logical: run ALTER SYSTEM SET wal_level = logical and restart PostgreSQL`,

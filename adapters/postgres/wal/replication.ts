@@ -39,7 +39,8 @@ export type PgoutputMessage = Pgoutput.Message;
 
 export interface StreamHandlers {
   /** Awaited before the next message is parsed: return a pending promise to apply backpressure. */
-  onMessage(msg: PgoutputMessage): Promise<void> | void;
+  /** `lsn`: where the message's WAL record starts (a row change's own LSN). */
+  onMessage(msg: PgoutputMessage, lsn: string): Promise<void> | void;
   /** The server asked for a status update (`replyRequested`); answer with `confirm`. */
   onKeepalive(replyRequested: boolean): void;
   /** The connection failed after it started; the stream is dead. */
@@ -72,7 +73,7 @@ export async function startStream(target: StreamTarget, handlers: StreamHandlers
   const fail = (err: unknown) => {
     if (started && !stopped) handlers.onError(err);
   };
-  service.on('data', (_lsn: string, msg: PgoutputMessage) => handlers.onMessage(msg));
+  service.on('data', (lsn: string, msg: PgoutputMessage) => handlers.onMessage(msg, lsn));
   service.on('heartbeat', (_lsn: string, _ts: number, replyRequested: boolean) => handlers.onKeepalive(replyRequested));
   service.on('error', fail);
   const stop = async () => {

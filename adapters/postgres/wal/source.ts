@@ -182,7 +182,7 @@ export class WalSource implements ChangeSource {
       conn.stream = await startStream(
         { url: this.deps.url, slot: this.slot, publication: this.publication, startLsn: this.readResume },
         {
-          onMessage: (msg) => assembler.handle(msg).catch((err: unknown) => void (conn.error ??= err)),
+          onMessage: (msg, lsn) => assembler.handle(msg, lsn).catch((err: unknown) => void (conn.error ??= err)),
           onKeepalive: (replyRequested) => replyRequested && conn.stream?.confirm(this.confirmations!.confirmed),
           onError: (err) => void (conn.error ??= err),
         },

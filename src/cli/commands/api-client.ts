@@ -54,8 +54,9 @@ function readToken(file: string): string {
 const list = (value: string | undefined) => (value ? splitTableList(value) : undefined);
 const id = (value: string) => encodeURIComponent(value);
 
-export function registerApiClients(program: Command): void {
-  const sources = program.command('sources').description('sources of a running cdc serve');
+/** `cdc sources …`: the sources of a running cdc serve. */
+export function registerSources(program: Command): void {
+  const sources = program.command('sources');
   apiOptions(sources.command('list').description('list the sources')).action((f: ApiFlags) => call(f, 'GET', '/api/v1/sources'));
   apiOptions(sources.command('get <source_id>').description('one source')).action((s: string, f: ApiFlags) => call(f, 'GET', `/api/v1/sources/${id(s)}`));
   apiOptions(sources.command('status <source_id>').description('lag, rate, and per table mode, backlog and checkpoint')).action((s: string, f: ApiFlags) =>
@@ -95,7 +96,11 @@ export function registerApiClients(program: Command): void {
     call(f, 'POST', `/api/v1/sources/${id(s)}/replay`, { start_timestamp: f.from, ...(f.to ? { end_timestamp: f.to } : {}), ...(f.table ? { table_filter: list(f.table) } : {}) }),
   );
 
-  const consumers = program.command('consumers').description('consumers of a running cdc serve');
+}
+
+/** `cdc consumers …`: the consumers of a running cdc serve. */
+export function registerConsumers(program: Command): void {
+  const consumers = program.command('consumers');
   apiOptions(consumers.command('list').description('list the consumers')).action((f: ApiFlags) => call(f, 'GET', '/api/v1/consumers'));
   apiOptions(consumers.command('get <consumer_id>').description('one consumer')).action((c: string, f: ApiFlags) => call(f, 'GET', `/api/v1/consumers/${id(c)}`));
   apiOptions(consumers.command('delete <consumer_id>').description('stop its router and forget it').addOption(new Option('--delete-topic', 'delete its topic too'))).action(
@@ -118,7 +123,11 @@ export function registerApiClients(program: Command): void {
     }),
   );
 
-  const replays = program.command('replays').description('replay jobs of a running cdc serve');
+}
+
+/** `cdc replays …`: the replay jobs of a running cdc serve. */
+export function registerReplays(program: Command): void {
+  const replays = program.command('replays');
   apiOptions(replays.command('list').description('list the replays')).action((f: ApiFlags) => call(f, 'GET', '/api/v1/replays'));
   apiOptions(replays.command('get <replay_id>').description('a replay with its progress')).action((r: string, f: ApiFlags) => call(f, 'GET', `/api/v1/replays/${id(r)}`));
 }

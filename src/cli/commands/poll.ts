@@ -5,7 +5,7 @@ import type { TableStatus } from '../../core/change-source.js';
 import { UserInputError } from '../../core/errors.js';
 import { createLogger } from '../../logging.js';
 import { qualifiedName } from '../../core/table-ref.js';
-import { RedisState } from '../../state/redis-state.js';
+import { RedisState } from '../../../adapters/redis/redis-state.js';
 import { withPasswordFile } from '../../config/url-password.js';
 import { parseIntFlag, parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 
@@ -58,11 +58,10 @@ export async function pollStatuses(source: string, state: string, statePasswordF
   });
 }
 
-/** `cdc install-poll` and `cdc uninstall-poll`: polling capture, which installs nothing on the source. */
-export function registerPoll(program: Command): void {
+/** `cdc install-poll`: polling capture, which installs nothing on the source. */
+export function registerInstallPoll(program: Command): void {
   program
     .command('install-poll')
-    .description('register tables for polling capture on (column, primary key); installs nothing on the source')
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(stateOption())
@@ -97,10 +96,12 @@ export function registerPoll(program: Command): void {
         process.stdout.write(`${what}: ${registration.table} (column: ${registration.column}${kind}, key: ${registration.keyColumns.join(', ')})\n`);
       });
     });
+}
 
+/** `cdc uninstall-poll`: forgets a polled table; the source is untouched. */
+export function registerUninstallPoll(program: Command): void {
   program
     .command('uninstall-poll')
-    .description("forget a polled table's registration, checkpoint and known keys (the source is untouched)")
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(stateOption())

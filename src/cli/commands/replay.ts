@@ -4,10 +4,12 @@ import { FORMATS } from '../../format/index.js';
 import { readConfigFile, validateConfig } from '../../config/load.js';
 import { runSettings } from '../../replay/history-config.js';
 import { resolveHistoryReplayRequest } from '../../replay/history-options.js';
-import { replayFromHistory } from '../../replay/history-replay.js';
+import { replayFromHistory, type ReplaySinkFactory } from '../../replay/history-replay.js';
+import { KafkaSink } from '../../../adapters/kafka/kafka-sink.js';
+import { KAFKA_DEFAULTS } from '../../config/kafka-settings.js';
 import { createLogger } from '../../logging.js';
 import { resolveReplayRequest, type ReplayFlags } from '../../replay/options.js';
-import { replay } from '../../replay/replay.js';
+import { replay } from '../../../adapters/kafka/replay/replay.js';
 import { formatInstant } from '../../replay/window.js';
 import { UserInputError } from '../../core/errors.js';
 import { parseIntFlag } from '../options.js';
@@ -16,7 +18,6 @@ import { addKafkaSecurityOptions, kafkaSecurityFromFlags, type KafkaSecurityFlag
 export function registerReplay(program: Command): void {
   const cmd = program
     .command('replay')
-    .description('re-emit the changes of a time window [from, to) of a table into another topic, from Kafka itself or (--from-history) from the change history the database keeps')
     .addOption(new Option('--kafka <brokers>', 'Kafka bootstrap brokers host:port,…').env('CDC_KAFKA_BROKERS'))
     .addOption(new Option('--source-id <id>', 'source id the topic was written under (with --table)').env('CDC_SOURCE_ID'))
     .addOption(new Option('--table <table>', 'table as named in the events, e.g. public.users (with --source-id)'))
@@ -58,7 +59,13 @@ export function registerReplay(program: Command): void {
         const fileConfig = flags.config && flags.source ? validateConfig(readConfigFile(flags.config), `config file ${flags.config}`) : null;
         const run = fileConfig ? runSettings(fileConfig, flags.source!, `config file ${flags.config}`) : null;
         const request = resolveHistoryReplayRequest(flags, Date.now(), run, kafkaSecurityFromFlags(flags, fileConfig));
-        const result = await replayFromHistory(request, createLogger(flags.logLevel));
+        const toKafka: ReplaySinkFactory = (topic, partitions, encode, logger) =>
+          new KafkaSink(
+            { ...KAFKA_DEFAULTS, brokers: request.brokers, security: request.security, clientId: 'cdc-replay', topicTemplate: topic, partitions },
+            encode,
+            logger.child({ component: 'kafka' }),
+          );
+        const result = await replayFromHistory(request, toKafka, createLogger(flags.logLevel));
         const { from, to } = request.window;
         process.stdout.write(
           `replayed ${result.replayed} events of ${result.table} [${formatInstant(from)}, ${formatInstant(to)}) from the change history into ${request.targetTopic}\n`,

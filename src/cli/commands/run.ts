@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { OVERSIZE_POLICIES } from '../../../adapters/kafka/config.js';
+import { OVERSIZE_POLICIES } from '../../config/kafka-settings.js';
 import { readConfigFile, validateConfig } from '../../config/load.js';
 import { LOG_LEVELS, SINKS } from '../../config/schema.js';
 import { FORMATS } from '../../format/index.js';
@@ -38,12 +38,12 @@ interface RunFlags extends KafkaSecurityFlags {
   topicPrefix?: string;
   debeziumSchemas?: string;
   skippedOperations?: string;
+  provideTransactionMetadata?: string;
 }
 
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
-    .description('the capture service: drain every captured table into the sink until SIGTERM/SIGINT')
     .addOption(new Option('--config <file>', 'YAML/JSON config file for many sources and options').env('CDC_CONFIG'))
     .addOption(new Option('--source <url>', 'source database (without any source: the embedded demo)').env('CDC_SOURCE_URL'))
     .addOption(new Option('--source-id <name>', 'names the source in topics and events (default: database name)').env('CDC_SOURCE_ID'))
@@ -61,6 +61,12 @@ export function registerRun(program: Command): void {
       new Option('--debezium-schemas [bool]', 'debezium: JsonConverter schemas.enable (the flag alone: true)').choices(['true', 'false']).preset('true').env('CDC_DEBEZIUM_SCHEMAS'),
     )
     .addOption(new Option('--skipped-operations <ops>', 'debezium: skipped.operations, none or c,u,d,t (default t)').env('CDC_SKIPPED_OPERATIONS'))
+    .addOption(
+      new Option('--provide-transaction-metadata [bool]', 'debezium: provide.transaction.metadata, wal and binlog modes only (the flag alone: true)')
+        .choices(['true', 'false'])
+        .preset('true')
+        .env('CDC_PROVIDE_TRANSACTION_METADATA'),
+    )
     .addOption(new Option('--schedule <schedule>', 'poll schedule: duration (50ms) or cron (*/5 * * * * *)').env('CDC_SCHEDULE'))
     .addOption(new Option('--batch-size <n>', 'changes per batch').argParser(parseIntFlag('--batch-size')).env('CDC_BATCH_SIZE'))
     .addOption(new Option('--topic-template <template>', 'topic name template').env('CDC_TOPIC_TEMPLATE'))
@@ -120,6 +126,7 @@ function applyFlags(raw: Record<string, any>, f: RunFlags): Record<string, any> 
   set(['debezium', 'topic.prefix'], f.topicPrefix);
   set(['debezium', 'skipped.operations'], f.skippedOperations);
   set(['debezium', 'schemas.enable'], f.debeziumSchemas === undefined ? undefined : f.debeziumSchemas === 'true');
+  set(['debezium', 'provide.transaction.metadata'], f.provideTransactionMetadata === undefined ? undefined : f.provideTransactionMetadata === 'true');
   set(['defaults', 'schedule'], f.schedule);
   set(['defaults', 'batch_size'], f.batchSize);
   set(['log_level'], f.logLevel);

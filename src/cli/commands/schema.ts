@@ -8,7 +8,6 @@ import { parseTables, requireSource, sourceOption, sourcePasswordFileOption } fr
 export function registerSchema(program: Command): void {
   program
     .command('schema')
-    .description("a captured table's schema version (the events' schema_version) and the columns of every version")
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(new Option('--table <table>', 'one captured table').makeOptionMandatory())

@@ -26,7 +26,6 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('the cdc service: REST API (/api/v1) over a registry of sources and consumers, and capture of the started sources')
     .addOption(new Option('--listen <host:port>', 'API address').env('CDC_LISTEN').default('127.0.0.1:8080'))
     .addOption(new Option('--health-listen <host:port>', 'serve /healthz and /readyz on this address instead of the API\'s').env('CDC_HEALTH_LISTEN'))
     .addOption(registryOption())

@@ -11,7 +11,6 @@ import { onStopSignal } from '../signals.js';
 export function registerSnapshot(program: Command): void {
   program
     .command('snapshot')
-    .description("emit every existing row of captured table(s) as SNAPSHOT events through the table's stream; resumes an interrupted snapshot")
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))

@@ -8,7 +8,6 @@ import { pollStatuses, stateOption, statePasswordFileOption } from './poll.js';
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('per captured table: capture mode, backlog, checkpoint and lag in seconds')
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(new Option('--json', 'print JSON instead of a table'))

@@ -5,7 +5,7 @@ import { SCOPES, type Scope } from '../../serve/tokens.js';
 import { registryOption } from './serve.js';
 
 export function registerToken(program: Command): void {
-  const token = program.command('token').description("API tokens of cdc serve");
+  const token = program.command('token');
   token
     .command('create')
     .description('create a bearer token and print it once; only its hash is stored')

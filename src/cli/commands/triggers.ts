@@ -6,10 +6,48 @@ import { formatRetention, parseRetention } from '../../history/retention.js';
 import { openSourceDatabase } from '../../sources/open-source-database.js';
 import { parseTables, requireSource, sourceOption, sourcePasswordFileOption, tableOption } from '../options.js';
 
+type InstallVerb = 'install-triggers' | 'register';
+type UninstallVerb = 'uninstall-triggers' | 'unregister';
+
+/**
+ * MongoDB has no triggers: its collections are registered for change-stream capture with `cdc
+ * register`, and relational tables get triggers with `cdc install-triggers`. Each verb refuses the
+ * other's databases, except that `install-triggers` still registers a collection, with a
+ * deprecation line, for scripts written before `register` existed.
+ */
+function checkVerb(verb: InstallVerb | UninstallVerb, dialect: string): void {
+  const mongo = dialect === 'mongodb';
+  if ((verb === 'register' || verb === 'unregister') && !mongo) {
+    const instead = verb === 'register' ? 'install-triggers' : 'uninstall-triggers';
+    throw new UserInputError(`cdc ${verb} is for MongoDB collections; ${dialect} tables get triggers with cdc ${instead}`);
+  }
+  if ((verb === 'install-triggers' || verb === 'uninstall-triggers') && mongo) {
+    const instead = verb === 'install-triggers' ? 'register' : 'unregister';
+    process.stderr.write(`cdc: ${verb} on MongoDB is deprecated (nothing is installed there): use cdc ${instead}\n`);
+  }
+}
+
 export function registerInstallTriggers(program: Command): void {
+  addInstall(program, 'install-triggers');
+}
+
+/** `cdc register`: MongoDB collections for change-stream capture. */
+export function registerRegister(program: Command): void {
+  addInstall(program, 'register');
+}
+
+export function registerUninstallTriggers(program: Command): void {
+  addUninstall(program, 'uninstall-triggers');
+}
+
+/** `cdc unregister`: forgets a MongoDB collection's registration and checkpoint. */
+export function registerUnregister(program: Command): void {
+  addUninstall(program, 'unregister');
+}
+
+function addInstall(program: Command, verb: InstallVerb): void {
   program
-    .command('install-triggers')
-    .description('install the change log and INSERT/UPDATE/DELETE (and TRUNCATE on PostgreSQL) triggers; idempotent')
+    .command(verb)
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
@@ -24,6 +62,7 @@ export function registerInstallTriggers(program: Command): void {
       const retain = opts.retain === undefined ? undefined : parseRetention(opts.retain);
       const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
+        checkVerb(verb, db.dialect);
         const tables = parseTables(opts.table, db.defaultSchema);
         const keyColumns = opts.keyColumns?.split(',').map((c) => c.trim()).filter(Boolean);
         if (keyColumns && tables.length > 1) throw new UserInputError('--key-columns applies to one table at a time');
@@ -32,7 +71,8 @@ export function registerInstallTriggers(program: Command): void {
         for (const table of tables) await db.checkInstall(table, { keyColumns });
         for (const table of tables) {
           const result = await db.install(table, { keyColumns });
-          const what = result.changed ? 'installed' : 'already installed';
+          const done = verb === 'register' ? 'registered' : 'installed';
+          const what = result.changed ? done : `already ${done}`;
           process.stdout.write(`${what}: ${result.table} (key: ${result.keyColumns.join(', ')})\n`);
           if (retain !== undefined) {
             const setting = await db.setRetention!(table, retain);
@@ -45,10 +85,9 @@ export function registerInstallTriggers(program: Command): void {
     });
 }
 
-export function registerUninstallTriggers(program: Command): void {
+function addUninstall(program: Command, verb: UninstallVerb): void {
   program
-    .command('uninstall-triggers')
-    .description("remove a table's triggers and change log (its data is untouched)")
+    .command(verb)
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))
@@ -56,11 +95,13 @@ export function registerUninstallTriggers(program: Command): void {
     .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string; force?: boolean }) => {
       const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
+        checkVerb(verb, db.dialect);
         const tables = parseTables(opts.table, db.defaultSchema);
         if (!opts.force) await refuseUndelivered(db, tables);
         for (const table of tables) {
           const removed = await db.uninstall(table);
-          process.stdout.write(`${removed ? 'uninstalled' : 'was not installed'}: ${qualifiedName(table)}\n`);
+          const done = verb === 'unregister' ? 'unregistered' : 'uninstalled';
+          process.stdout.write(`${removed ? done : `was not ${done.replace(/^un/, '')}`}: ${qualifiedName(table)}\n`);
         }
       } finally {
         await db.close();

@@ -10,7 +10,6 @@ const TARGETS = ['trigger', 'wal', 'binlog'] as const;
 export function registerUpgrade(program: Command): void {
   program
     .command('upgrade')
-    .description('move a table between trigger and log-based capture (wal, binlog) with no gap and no duplicate')
     .addOption(sourceOption())
     .addOption(sourcePasswordFileOption())
     .addOption(tableOption(true))

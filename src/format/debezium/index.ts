@@ -12,6 +12,10 @@ import { mysqlCodec } from './mysql.js';
 import { postgresCodec } from './postgres.js';
 import { sourceBlock } from './source-block.js';
 import { int64 } from './values.js';
+import { transactionBlock, transactionRecords } from './transaction.js';
+import { transactionMarkOf } from '../../core/transaction-mark.js';
+import { typedDocumentsOf, type TypedDocuments } from '../../core/typed-documents.js';
+import { mongoEnvelope, mongoEnvelopeSchema, mongoKey, mongoKeySchema } from './mongodb.js';
 
 export { DEBEZIUM_DEFAULTS, type DebeziumOptions } from './options.js';
 
@@ -43,6 +47,8 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
   };
   const schemas = o['schemas.enable'];
   return (event: ChangeEvent): EncodedMessage => {
+    const docs = typedDocumentsOf(event);
+    if (docs) return mongoMessage(event, docs, o);
     const spec = tableSpecOf(event);
     const codecs = codecsFor(event, spec);
     const payload = envelope(event, o, spec, codecs, schemas);
@@ -59,18 +65,42 @@ export function debeziumEncoder(options: Partial<DebeziumOptions> = {}): EventEn
       keyText = key === null ? null : writeJson(key);
       valueText = writeJson(payload);
     }
+    const mark = o['provide.transaction.metadata'] ? transactionMarkOf(event) : undefined;
     return {
       key: keyText,
       value: Buffer.from(valueText),
       headers: eventHeaders(event),
       followedByTombstone: o['tombstones.on.delete'] && event.operation === 'DELETE' && keyText !== null,
+      ...(mark ? { extraRecords: transactionRecords(mark, o['topic.prefix'] ?? event.source_db, schemas) } : {}),
     };
+  };
+}
+
+/**
+ * A MongoDB change (the oplog adapter keeps its BSON types: TypedDocuments): the MongoDB
+ * connector's envelope and key, whose schemas do not depend on the documents.
+ */
+function mongoMessage(event: ChangeEvent, docs: TypedDocuments, o: DebeziumOptions): EncodedMessage {
+  const name = recordName(event, undefined, o);
+  const payload = mongoEnvelope(event, docs, o['topic.prefix'] ?? event.source_db, transactionOf(event, o));
+  const key = mongoKey(docs);
+  const schemas = o['schemas.enable'];
+  const keyText = schemas ? withSchema(writeJson(mongoKeySchema(name)), key) : writeJson(key);
+  const mark = o['provide.transaction.metadata'] ? transactionMarkOf(event) : undefined;
+  return {
+    key: keyText,
+    value: Buffer.from(schemas ? withSchema(writeJson(mongoEnvelopeSchema(name)), payload) : writeJson(payload)),
+    headers: eventHeaders(event),
+    followedByTombstone: o['tombstones.on.delete'] && event.operation === 'DELETE',
+    ...(mark ? { extraRecords: transactionRecords(mark, o['topic.prefix'] ?? event.source_db, schemas) } : {}),
   };
 }
 
 /** The envelope as a plain object (what JsonConverter writes with schemas.enable=false), for callers and tests. */
 export function toDebeziumEnvelope(event: ChangeEvent, options: Partial<DebeziumOptions> = {}): Record<string, unknown> {
   const o: DebeziumOptions = { ...DEBEZIUM_DEFAULTS, ...options };
+  const docs = typedDocumentsOf(event);
+  if (docs) return mongoEnvelope(event, docs, o['topic.prefix'] ?? event.source_db, transactionOf(event, o));
   const spec = tableSpecOf(event);
   return envelope(event, o, spec, spec ? buildCodecs(spec, o, recordName(event, spec, o)) : null, false);
 }
@@ -81,7 +111,7 @@ function envelope(event: ChangeEvent, o: DebeziumOptions, spec: TableSpec | unde
     before: event.before_data ? encodeRow(event.before_data, codecs, schemas) : null,
     after: event.after_data ? encodeRow(event.after_data, codecs, schemas) : null,
     source: sourceBlock(event, spec, o['topic.prefix'] ?? event.source_db),
-    transaction: null,
+    transaction: transactionOf(event, o),
     op: OP[event.operation],
     ts_ms: Number(nowUs / 1000n),
     ts_us: int64(nowUs),
@@ -152,6 +182,12 @@ function recordName(event: ChangeEvent, spec: TableSpec | undefined, o: Debezium
 
 function dialectOfMode(mode: string): TableSpec['dialect'] {
   return mode === 'binlog' ? 'mysql' : mode === 'oplog' ? 'mongodb' : 'postgres';
+}
+
+/** The `transaction` block: null unless the option is on and the capture mode marked the change. */
+function transactionOf(event: ChangeEvent, o: DebeziumOptions): Record<string, unknown> | null {
+  const mark = o['provide.transaction.metadata'] ? transactionMarkOf(event) : undefined;
+  return mark ? transactionBlock(mark) : null;
 }
 
 function withSchema(schemaText: string, payload: unknown): string {

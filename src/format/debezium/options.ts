@@ -21,6 +21,12 @@ export interface DebeziumOptions {
   'schemas.enable': boolean;
   /** Operations not emitted: a comma list of c, u, d, t, or `none`; Debezium skips truncates (`t`). */
   'skipped.operations': string;
+  /**
+   * Debezium's transaction metadata: the `transaction` block in each event and BEGIN/END records in
+   * `<topic.prefix>.transaction`. Only capture modes that see transactions whole provide it (wal,
+   * binlog); the run refuses it for others.
+   */
+  'provide.transaction.metadata': boolean;
 }
 
 /** `skipped.operations`' syntax, as Debezium takes it. */
@@ -33,4 +39,5 @@ export const DEBEZIUM_DEFAULTS: DebeziumOptions = {
   'tombstones.on.delete': true,
   'schemas.enable': false,
   'skipped.operations': 't',
+  'provide.transaction.metadata': false,
 };

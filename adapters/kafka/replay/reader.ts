@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type Admin, type Kafka as KafkaClient, type KafkaMessage } from 'kafkajs';
-import { TransientError } from '../core/errors.js';
+import { TransientError } from '../../../src/core/errors.js';
 
 // kafkajs is CommonJS; Node's ESM loader can't see all of its named exports.
 const { logLevel } = kafkajs;

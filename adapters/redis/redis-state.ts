@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { SequenceStore } from '../core/checkpoint-store.js';
-import { TransientError, UserInputError } from '../core/errors.js';
-import { redactUrl } from '../logging.js';
+import type { SequenceStore } from '../../src/core/sequence-store.js';
+import { TransientError, UserInputError } from '../../src/core/errors.js';
+import { redactUrl } from '../../src/logging.js';
 
 /**
  * cdc's state kept outside the source database, for sources cdc may only read (polling): what is

@@ -1,14 +1,14 @@
 import type { Admin, KafkaMessage } from 'kafkajs';
-import { createKafkaClient, explainKafkaError } from '../../adapters/kafka/client.js';
-import { TopicCatalog } from '../../adapters/kafka/topic-catalog.js';
-import { KAFKA_DEFAULTS } from '../../adapters/kafka/config.js';
-import { UserInputError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import { retryUntil } from '../pipeline/with-deadline.js';
-import { readRanges, type PartitionRange } from './kafka-reader.js';
-import { copyMessages, type TargetTopic } from './kafka-writer.js';
-import type { ReplayRequest } from './options.js';
-import { eventInstant, inWindow, toMillis } from './window.js';
+import { createKafkaClient, explainKafkaError } from '../client.js';
+import { TopicCatalog } from '../topic-catalog.js';
+import { KAFKA_DEFAULTS } from '../../../src/config/kafka-settings.js';
+import { UserInputError } from '../../../src/core/errors.js';
+import type { Logger } from '../../../src/core/logger.js';
+import { retryUntil } from '../../../src/pipeline/with-deadline.js';
+import { readRanges, type PartitionRange } from './reader.js';
+import { copyMessages, type TargetTopic } from './writer.js';
+import type { ReplayRequest } from '../../../src/replay/options.js';
+import { eventInstant, inWindow, toMillis } from '../../../src/replay/window.js';
 
 export interface ReplayResult {
   scanned: number;

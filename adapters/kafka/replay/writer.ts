@@ -1,11 +1,10 @@
 import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
-import { FatalCaptureError } from '../core/errors.js';
+import { FatalCaptureError } from '../../../src/core/errors.js';
+import { recordBytes } from '../record-size.js';
 
 /** Header naming where a replayed message came from: `<topic>/<partition>/<offset>`. */
 export const REPLAYED_FROM_HEADER = 'cdc.replayed_from';
 
-/** Bytes a record costs beyond key, value and headers (record and batch framing), with margin; as in the sink. */
-const RECORD_OVERHEAD = 128;
 
 export interface TargetTopic {
   name: string;
@@ -43,7 +42,7 @@ export async function copyMessages(producer: Producer, sourceTopic: string, sour
     const out: Message = { key: m.key, value: m.value, headers };
     if (mirror) out.partition = sourcePartition;
     else if (m.key === null) out.partition = sourcePartition % target.partitions;
-    const size = messageSize(out);
+    const size = recordBytes(out.key, out.value, out.headers);
     if (size > target.maxMessageBytes) {
       throw new FatalCaptureError(
         `message ${sourceTopic}/${sourcePartition}/${m.offset} is ${size} bytes, over the ${target.maxMessageBytes}-byte limit of topic ${target.name}; ` +
@@ -57,15 +56,3 @@ export async function copyMessages(producer: Producer, sourceTopic: string, sour
   await flush();
 }
 
-function messageSize(m: Message): number {
-  let size = RECORD_OVERHEAD + byteLength(m.value) + byteLength(m.key);
-  for (const [k, v] of Object.entries(m.headers ?? {})) {
-    for (const one of Array.isArray(v) ? v : [v]) size += Buffer.byteLength(k) + byteLength(one) + 8;
-  }
-  return size;
-}
-
-function byteLength(v: Buffer | string | null | undefined): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
-}
