@@ -20,6 +20,8 @@ import { buildServer } from './server.js';
 import type { ApiRoute } from './api-route.js';
 import { z } from 'zod';
 import { replay } from '../../adapters/kafka/replay/replay.js';
+import { startConsumerRoute, type KafkaConsumerRoute, type RouteKafkaOptions } from '../../adapters/kafka/consumer-route.js';
+import { sleep } from '../pipeline/backoff.js';
 
 export interface ServeOptions {
   listen: { host: string; port: number };
@@ -34,14 +36,45 @@ export interface ServeOptions {
   reconcileMs: number;
 }
 
+/** How long a consumer's router waits before starting again after it could not start or stopped. */
+const ROUTE_RETRY_MS = 5_000;
+
 /**
- * Until the consumer router (adapters/kafka/consumer-route.ts, startConsumerRoute) lands, a
- * consumer is registered with its topic and filters but nothing routes into it. Plugging the
- * router in is this one function.
+ * Runs a consumer's router (adapters/kafka/consumer-route.ts) for as long as the consumer exists.
+ * A consumer may be created before its source has written anything: the router refuses while
+ * its source topics do not exist, so it is started again every few seconds until they do. A router
+ * that stops on an error is logged and started again the same way; it resumes from the offsets
+ * its consumer group committed, so nothing is lost or routed twice.
  */
-async function startRoute(route: ConsumerRoute): Promise<RunningRoute> {
-  void route;
-  return { stop: async () => undefined };
+function supervisedRoute(route: ConsumerRoute, kafka: RouteKafkaOptions, logger: Logger): RunningRoute {
+  const stopped = new AbortController();
+  const log = logger.child({ consumer: route.consumerId });
+  let current: KafkaConsumerRoute | null = null;
+  const loop = (async () => {
+    while (!stopped.signal.aborted) {
+      try {
+        current = await startConsumerRoute(route, kafka, log);
+        if (stopped.signal.aborted) {
+          await current.stop();
+          return;
+        }
+        await current.finished;
+        if (stopped.signal.aborted) return;
+        log.warn({}, `consumer route stopped; starting again in ${ROUTE_RETRY_MS / 1000} s`);
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, `consumer route not running; retrying in ${ROUTE_RETRY_MS / 1000} s`);
+      }
+      current = null;
+      await sleep(ROUTE_RETRY_MS, stopped.signal);
+    }
+  })();
+  return {
+    async stop() {
+      stopped.abort();
+      await current?.stop();
+      await loop;
+    },
+  };
 }
 
 /** `cdc serve`: the one place the service is wired. Resolves when `signal` aborts and all stopped. */
@@ -49,7 +82,8 @@ export async function serve(options: ServeOptions, logger: Logger, signal: Abort
   const box = resolveRegistryKey(options.registry, options.registryKeyFile, process.env);
   const db = await openRegistry(options.registry);
   const captures = new CaptureManager({ brokers: options.brokers, logLevel: options.logLevel, connectTimeoutMs: options.connectTimeoutMs }, logger);
-  const routes = new RouteMap(startRoute);
+  const routeKafka: RouteKafkaOptions = { brokers: options.brokers, security: NO_KAFKA_SECURITY, clientId: 'cdc-serve' };
+  const routes = new RouteMap(async (route) => supervisedRoute(route, routeKafka, logger));
   const replays = new ReplayJobs(db, { brokers: options.brokers, security: NO_KAFKA_SECURITY, connectTimeoutMs: options.connectTimeoutMs }, replay, logger);
   const ctx: ServeContext = {
     db,
