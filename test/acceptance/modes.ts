@@ -1,11 +1,12 @@
-import pg from 'pg';
 import { Redis } from 'ioredis';
-import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
+import pg from 'pg';
 import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
 import { createMongoTestDatabase, type MongoTestDatabase } from '../helpers/mongodb.js';
-import { createHotTables, HOT_TABLE, runWorkload, type CommittedChange } from '../helpers/workload.js';
+import { createHotTables, HOT_TABLE, type CommittedChange } from '../helpers/workload.js';
 import { dropSlotsOf } from '../helpers/postgres-wal.js';
-import { runCli, withCdcRun, type CliResult } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import type { CaptureModeCase } from './contract.js';
+import { cli, sqlTarget, switchInRun, WORKLOAD } from './sql-target.js';
 import { runMongoWorkload } from './mongo-workload.js';
 
 /**
@@ -14,134 +15,7 @@ import { runMongoWorkload } from './mongo-workload.js';
  * to write to it, what its events promise, and what of cdc's must be gone after uninstalling.
  */
 
-export const STATE_URL = process.env.CDC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
-
-/**
- * What a mode's events promise about the changes they carry:
- * - `every-change`: every committed change once (before redelivery), in per-row commit order,
- *   with full row images (trigger, wal, binlog);
- * - `every-change-lookup`: every change once, in per-row order, but an UPDATE's image is the
- *   document when cdc read it (MongoDB's updateLookup) and a DELETE's is the key only (oplog);
- * - `final-state`: the rows' latest states and their deletes (poll: a row changed twice between
- *   two polls is seen once).
- */
-export type Delivery = 'every-change' | 'every-change-lookup' | 'final-state';
-
-/** One row of the workload table as the test compares it: source row and replica row alike. */
-export interface Row {
-  id: number;
-  v: number;
-  tok: string;
-}
-
-export interface ModeTarget {
-  /** The table as events and topics name it (public.hot, <db>.hot). */
-  table: string;
-  /** Arguments every cdc command of this target takes (the source, and the state store for poll). */
-  args: string[];
-  /** Puts `hot` under capture in this mode; `runArgs` starts a `cdc run` when the mode needs one to switch. */
-  install(runArgs: string[]): Promise<void>;
-  /** `n` rows inserted while nothing streams: the backlog the first run is killed in. */
-  bulkInsert(n: number): Promise<CommittedChange[]>;
-  /** Concurrent writers until `stop` aborts; returns what committed. */
-  workload(stop: AbortSignal): Promise<CommittedChange[]>;
-  /** The source table now, by key. */
-  rows(): Promise<Map<number, Row>>;
-  /** The row an event's image describes, or null for a key-only image. */
-  image(value: any): Row | null;
-  /** The key of an event. */
-  key(value: any): number;
-  uninstall(): Promise<CliResult>;
-  /** Everything of cdc's that names the table: objects, registry rows, slots, state keys. */
-  leftovers(): Promise<string[]>;
-  drop(): Promise<void>;
-}
-
-export interface CaptureModeCase {
-  name: string;
-  mode: 'trigger' | 'poll' | 'wal' | 'binlog' | 'oplog';
-  delivery: Delivery;
-  open(): Promise<ModeTarget>;
-}
-
-const WORKLOAD = { writers: 4, keys: 10, durationMs: 120_000, maxSleepMs: 60, rollbackRatio: 0.1 };
-
-async function bulkSql(db: TestDatabase, n: number): Promise<CommittedChange[]> {
-  const out: CommittedChange[] = [];
-  for (let start = 0; start < n; start += 1000) {
-    const ids = Array.from({ length: Math.min(1000, n - start) }, (_, i) => 100_001 + start + i);
-    await db.exec(`INSERT INTO ${HOT_TABLE} (id, v, tok) VALUES ${ids.map((id) => `(${id}, 0, 'bulk')`).join(', ')}`);
-    for (const key of ids) out.push({ key, v: 0, op: 'INSERT', tok: 'bulk' });
-  }
-  return out;
-}
-
-const sqlImage = (value: any): Row | null => {
-  const image = value.operation === 'DELETE' ? value.before_data : value.after_data;
-  return image && 'v' in image ? { id: Number(image.id), v: Number(image.v), tok: String(image.tok) } : null;
-};
-
-/** Rows of cdc's registry tables that name `table`, and cdc objects named after it. */
-async function sqlLeftovers(db: TestDatabase, registry: string, table: string): Promise<string[]> {
-  const named = (await db.objects()).filter((o) => o.includes(`_${table}_`) || o.startsWith('trigger:cdc'));
-  const tables =
-    db.dialect === 'postgres'
-      ? await db.query<{ t: string }>(`SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = $1`, [registry])
-      : await db.query<{ t: string }>(`SELECT CONCAT('\`', table_name, '\`') AS t FROM information_schema.tables WHERE table_schema = ? AND table_name LIKE 'cdc\\_%'`, [registry]);
-  const rows: string[] = [];
-  for (const { t } of tables) {
-    // Kept on purpose: the column history (version numbers restart after an uninstall and
-    // overwrite it) and the sequence counter with its position cleared, so a re-installed table's
-    // sequence numbers keep increasing (SPEC: strictly increasing per table).
-    if (/schema_versions/.test(t)) continue;
-    for (const row of await db.query(`SELECT * FROM ${db.q(registry)}.${t}`)) {
-      if (/checkpoints/.test(t) && row.position === null && row.mode === null) continue;
-      const text = JSON.stringify(row);
-      // The table by its qualified name, or by its bare name in a name column.
-      if (text.includes(`.${table}"`) || text.includes(`"${table}"`)) rows.push(`row ${registry}.${t}: ${text.slice(0, 200)}`);
-    }
-  }
-  return [...named, ...rows];
-}
-
-function sqlTarget(db: TestDatabase, extra: Partial<ModeTarget> & Pick<ModeTarget, 'install'>): ModeTarget {
-  const registry = db.dialect === 'postgres' ? 'cdc' : stateDatabaseName(db.name);
-  return {
-    table: db.qualified(HOT_TABLE),
-    args: ['--source', db.url],
-    bulkInsert: (n) => bulkSql(db, n),
-    workload: (stop) => runWorkload(db, WORKLOAD, stop),
-    async rows() {
-      const rows = await db.query(`SELECT id, v, tok FROM ${HOT_TABLE}`);
-      return new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), v: Number(r.v), tok: String(r.tok) }]));
-    },
-    image: sqlImage,
-    key: (value) => Number(value.primary_key.id),
-    uninstall: () => runCli(['uninstall-triggers', '--source', db.url, '--table', HOT_TABLE]),
-    leftovers: () => sqlLeftovers(db, registry, HOT_TABLE),
-    drop: () => db.drop(),
-    ...extra,
-  };
-}
-
-/**
- * Runs `cdc run` until it logs that it completed a requested switch (`pattern`). Its log, not the
- * registry, marks the end: the registry names the new mode while the switch is still under way.
- */
-async function switchInRun(runArgs: string[], pattern: RegExp, timeoutMs = 90_000): Promise<void> {
-  await withCdcRun(runArgs, async (run) => {
-    for (const until = Date.now() + timeoutMs; !pattern.test(run.stderr); ) {
-      if (Date.now() > until) throw new Error(`cdc run did not log ${pattern} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  });
-}
-
-const cli = async (args: string[]) => {
-  const r = await runCli(args);
-  if (r.code !== 0) throw new Error(`cdc ${args[0]} failed (${r.code}): ${r.stderr}`);
-  return r;
-};
+const STATE_URL = process.env.CDC_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
 
 function triggerMode(name: string, create: () => Promise<TestDatabase>): CaptureModeCase {
   return {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { consumeAll, KAFKA_BROKERS, topicOffset, uniqueId, type ConsumedMessage } from '../helpers/kafka.js';
 import { runCli, startCli, withCdcRun } from '../helpers/cli.js';
 import { verify, type CommittedChange } from '../helpers/workload.js';
-import type { CaptureModeCase, ModeTarget, Row } from './modes.js';
+import type { CaptureModeCase, ModeTarget, Row } from './contract.js';
 
 /**
  * The acceptance body every capture mode passes (Conduit's connector acceptance tests): install,
