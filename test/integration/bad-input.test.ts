@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { DIALECTS, type TestDatabase } from '../helpers/dialects.js';
 import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
 import { runCli, withCdcRun, type CliResult } from '../helpers/cli.js';
-import { assertValidEvent } from '../helpers/event-schema.js';
 import { COMMANDS } from '../../src/cli/command-list.js';
 
 /** One clear line on stderr, a non-zero exit, and (checked by callers) nothing changed. */
@@ -152,9 +151,7 @@ for (const dialect of DIALECTS) {
 
       await withCdcRun([...args, '--on-oversize', 'dead-letter'], async () => {
         const topic = `cdc.${sid}.${db.qualified('docs')}`;
-        // The dead-letter topic carries dead-letter records, not ChangeEvents: the main topic's are checked here.
-        const msgs = await consumeAll([topic, `${topic}.dlq`], { until: (m) => m.length >= 4, timeoutMs: 30_000, content: 'other' });
-        for (const m of msgs) if (m.topic === topic) assertValidEvent(m.value);
+        const msgs = await consumeAll([topic, `${topic}.dlq`], { until: (m) => m.length >= 4, timeoutMs: 30_000 });
         const main = msgs.filter((m) => m.topic === topic).map((m) => m.value.primary_key.id);
         assert.deepEqual(main, [1, 1, 3], 'row 1 (delivered before the stop, redelivered now) and row 3; row 2 is not in the main topic');
         const dlq = msgs.filter((m) => m.topic === `${topic}.dlq`);
