@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { consumeAll, testKafka, topicOffset } from '../../test/helpers/kafka.js';
+import { consumeAll, testKafka, topicOffset, type TopicContent } from '../../test/helpers/kafka.js';
 import type { BenchContext } from '../lib/context.js';
 import { perSecond } from '../lib/context.js';
 import { DEBEZIUM_VERSION, type DebeziumRun, debeziumProps, ensureDebeziumDist, freePort, newestJavaHome, startDebezium } from '../lib/debezium.js';
@@ -139,9 +139,10 @@ export async function debeziumBenchmark(ctx: BenchContext) {
     const wal = await walWorker.done;
 
     ctx.log('debezium: reading both topics for the latency figures');
-    const appendTimes = async (topic: string, idOf: (v: any) => number, from: number, count: number) => {
+    const appendTimes = async (topic: string, idOf: (v: any) => number, from: number, count: number, content: TopicContent) => {
       const msgs = await consumeAll([topic], {
         brokers: ctx.brokers,
+        content,
         until: (m) => m.length >= count,
         timeoutMs: 300_000,
       });
@@ -160,8 +161,8 @@ export async function debeziumBenchmark(ctx: BenchContext) {
       }
       return out;
     };
-    const cdcAt = await appendTimes(cdcTopic, (v) => Number(v.after_data?.id ?? v.before_data?.id), 10_000_001, n + wCdc.ids.length);
-    const dbzAt = await appendTimes(dbzTopic, (v) => Number(v.after?.id ?? v.before?.id), 20_000_001, caughtUp + wDbz.ids.length);
+    const cdcAt = await appendTimes(cdcTopic, (v) => Number(v.after_data?.id ?? v.before_data?.id), 10_000_001, n + wCdc.ids.length, 'native');
+    const dbzAt = await appendTimes(dbzTopic, (v) => Number(v.after?.id ?? v.before?.id), 20_000_001, caughtUp + wDbz.ids.length, 'other');
     const latCdc = stats(latencies(wCdc, cdcAt));
     const latDbz = stats(latencies(wDbz, dbzAt));
 

@@ -5,9 +5,10 @@ import { parseMysqlUrl } from '../../adapters/mysql/connect.js';
 import { stateDatabaseName } from '../../adapters/mysql/identifiers.js';
 import type { MysqlDriver } from '../../adapters/mysql/driver.js';
 import { createMysql2Driver } from '../../adapters/mysql/mysql2-driver.js';
+import { MYSQL_ADMIN_URL } from './dialects.js';
 
-/** Server for the MySQL integration tests; any database in it works, tests create their own. */
-export const MYSQL_TEST_SERVER = process.env.CDC_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/mysql';
+/** Server for the MySQL integration tests (CDC_TEST_MYSQL, read once in dialects.ts); tests create their own databases. */
+export const MYSQL_TEST_SERVER = MYSQL_ADMIN_URL;
 
 export interface MysqlTestDatabase {
   name: string;

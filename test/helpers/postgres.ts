@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../src/core/logger.js';
+import { PG_ADMIN_URL } from './dialects.js';
 
-/** The server the integration tests use; override with CDC_TEST_PG_URL. */
-export const PG_ADMIN_URL = process.env.CDC_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The server the integration tests use: one setting for every helper, CDC_TEST_PG (dialects.ts). */
+export { PG_ADMIN_URL };
 
 export interface TestDatabase {
   name: string;

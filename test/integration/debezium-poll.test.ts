@@ -33,7 +33,7 @@ describe('--format debezium on polled tables', () => {
         const prefix = uniqueId('cdz');
         const args = ['run', '--source', db.url, '--state', STATE, '--kafka', KAFKA_BROKERS.join(','), '--format', 'debezium', '--topic-prefix', prefix];
         const topic = `${prefix}.${db.qualified('priced')}`;
-        const msgs = await withCdcRun(args, () => consumeAll([topic], { until: (m) => m.length >= 1, timeoutMs: 30_000 }));
+        const msgs = await withCdcRun(args, () => consumeAll([topic], { until: (m) => m.length >= 1, timeoutMs: 30_000, content: 'other' }));
         const v = msgs[0]!.value;
         assert.deepEqual(v.after, { id: 1, price: 'AeI6', at: 1709212455123456, updated_at: v.after.updated_at });
         assert.equal(v.source.cdc.mode, 'poll');

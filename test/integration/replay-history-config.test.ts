@@ -56,7 +56,7 @@ test('replay with the run config rebuilds the filtered, transformed events', asy
       await db.exec(`UPDATE customers SET status = 'active' WHERE id = 1`);
       await db.exec(`DELETE FROM customers WHERE id = 2`);
       await db.exec(`INSERT INTO customers VALUES (3, 'c@x.io', 'new', 's3')`);
-      return consumeAll([topic], { until: (m) => m.length >= 4, timeoutMs: 60_000 });
+      return consumeAll([topic], { until: (m) => m.length >= 4, timeoutMs: 60_000, content: 'other' });
     },
     env,
   );
@@ -66,7 +66,7 @@ test('replay with the run config rebuilds the filtered, transformed events', asy
   const r = await runCli(['replay', '--from-history', '--config', config, '--source', db.url, '--table', 'customers', '--from', from, '--topic', target], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^replayed 4 events of public\.customers /);
-  const replayed = await consumeAll([target], { until: (m) => m.length >= 4, timeoutMs: 30_000 });
+  const replayed = await consumeAll([target], { until: (m) => m.length >= 4, timeoutMs: 30_000, content: 'other' });
   // Debezium's top-level ts_ms/ts_us/ts_ns are when the event was produced (the replay's own time); all else matches.
   const comparable = (m: (typeof live)[number]) => [m.key, { ...m.value, ts_ms: typeof m.value.ts_ms, ts_us: typeof m.value.ts_us, ts_ns: typeof m.value.ts_ns }];
   assert.deepEqual(
