@@ -32,6 +32,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     description: 'the capture service: drain every captured table into the sink until SIGTERM/SIGINT',
     load: async () => (await import('./commands/run.js')).registerRun,
   },
+  worker: {
+    description: 'one of any number of capture processes sharing the tables through BullMQ on Redis: balance, failover, fenced ownership',
+    load: async () => (await import('./commands/worker.js')).registerWorker,
+  },
   status: {
     description: 'per captured table: capture mode, backlog, checkpoint and lag in seconds',
     load: async () => (await import('./commands/status.js')).registerStatus,

@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PipelineMetrics } from '../pipeline/metrics.js';
+import type { PipelineMetrics, WorkerMetrics } from '../pipeline/metrics.js';
+
+const TABLE_STATES = ['running', 'failed', 'standby'] as const;
 
 /** Prometheus metrics for the pipeline, served on `/metrics` when `--metrics-port` is set. */
-export class PrometheusMetrics implements PipelineMetrics {
+export class PrometheusMetrics implements PipelineMetrics, WorkerMetrics {
   readonly registry = new Registry();
   private readonly events = new Counter({
     name: 'cdc_events_delivered_total',
@@ -25,6 +27,32 @@ export class PrometheusMetrics implements PipelineMetrics {
     registers: [this.registry],
   });
 
+  private readonly ownedTables = new Gauge({
+    name: 'cdc_worker_table_owned',
+    help: 'cdc worker: 1 while this worker owns the table (<source_id>/<table>); summed over workers it must be 1',
+    labelNames: ['table', 'worker'],
+    registers: [this.registry],
+  });
+  private readonly states = new Gauge({
+    name: 'cdc_table_state',
+    help: 'cdc worker: 1 for the state this worker last set for the table (running, failed, standby), 0 for the others',
+    labelNames: ['table', 'state'],
+    registers: [this.registry],
+  });
+  private readonly failures = new Counter({
+    name: 'cdc_table_failures_total',
+    help: 'cdc worker: times the table stopped with a non-retryable error and was marked FAILED',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  private readonly liveWorkers = new Gauge({
+    name: 'cdc_workers_live',
+    help: 'cdc worker: workers connected to the queue, as this worker last counted them',
+    registers: [this.registry],
+  });
+  /** Set by `cdc worker`: the worker's name, a label of its ownership gauge. */
+  workerName = '';
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -39,6 +67,22 @@ export class PrometheusMetrics implements PipelineMetrics {
 
   capturing(table: string, capturing: boolean): void {
     this.capture.set({ table }, capturing ? 1 : 0);
+  }
+
+  owned(table: string, owned: boolean): void {
+    this.ownedTables.set({ table, worker: this.workerName }, owned ? 1 : 0);
+  }
+
+  tableState(table: string, state: (typeof TABLE_STATES)[number]): void {
+    for (const s of TABLE_STATES) this.states.set({ table, state: s }, s === state ? 1 : 0);
+  }
+
+  failed(table: string): void {
+    this.failures.inc({ table });
+  }
+
+  workers(count: number): void {
+    this.liveWorkers.set(count);
   }
 
   serve(port: number): Promise<Server> {

@@ -56,6 +56,7 @@ interface FailedChange {
  */
 export class TablePipeline {
   readonly table: string;
+  readonly sourceId: string;
   private spec: { version: number; spec: TableSpec } | null = null;
 
   constructor(
@@ -63,6 +64,7 @@ export class TablePipeline {
     private readonly options: TablePipelineOptions,
   ) {
     this.table = qualifiedName(deps.source.table);
+    this.sourceId = deps.sourceId;
   }
 
   /** Opens the source, retrying; false when `signal` aborted first (a shutdown, not a failure). */
