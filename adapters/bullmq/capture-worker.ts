@@ -197,7 +197,11 @@ export class CaptureWorker {
     }
     const reason = this.stopReasons.get(id) ?? 'shutdown';
     this.stopReasons.delete(id);
-    if (reason === 'lock-lost') throw new OwnershipLostError(`table ${key}: this worker's job lock expired; another worker owns it now`);
+    if (reason === 'lock-lost') {
+      // The job is another worker's now: BullMQ refuses this worker's completion of it anyway.
+      log.warn({ table: key }, 'job lock lost (this process was paused or cut off): table stopped, another worker owns it');
+      throw new OwnershipLostError(`table ${key}: this worker's job lock expired; another worker owns it now`);
+    }
     // Closed (its lock released) before the job goes back: the next owner does not wait for it.
     await this.report(key, { state: 'standby', worker: this.name });
     await job.moveToWait(token);

@@ -151,4 +151,32 @@ describe('cdc worker: balance, failover, handover, fencing', () => {
     assert.equal(await c.stop(), 0, c.stderr);
     console.log(`measured: join ${joinMs} ms, SIGTERM handover ${handoverMs} ms, SIGKILL failover ${failoverMs} ms`);
   });
+
+  test('a worker SIGSTOPped past its job lock is fenced by the table lock; after SIGCONT it stops, nothing is lost', async () => {
+    const prefix = `cdc-test-${randomUUID()}`;
+    const a = startWorker(prefix, ['--table', 'w1']);
+    const id1 = await insertEverywhere();
+    await waitFor('a delivers', async () => delivered([a]).has(`public.w1:${id1}`), 60_000, [a]);
+    a.child.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    const id2 = await insertEverywhere();
+    const b = startWorker(prefix, ['--table', 'w1']);
+    await waitFor('b takes the job after the lock expired', async () => (await owners(prefix)).get(`${db.name}/public.w1`) === b.pid, 60_000, [a, b]);
+    const takenMs = Date.now() - stoppedAt;
+    // b owns the job but not the table: a's database session still holds the advisory lock.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(events(b).length, 0, 'b emitted while the paused owner held the table lock');
+    a.child.kill('SIGCONT');
+    await waitFor('b delivers once a let go', async () => delivered([b]).has(`public.w1:${id2}`), 60_000, [a, b]);
+    const id3 = await insertEverywhere();
+    await waitFor('b delivers new rows', async () => delivered([b]).has(`public.w1:${id3}`), 30_000, [a, b]);
+    assert.ok(!delivered([a]).has(`public.w1:${id3}`), 'the stale owner is still draining');
+    assert.match(a.stderr, /job lock lost/);
+    const ids = new Map<number, Set<string>>();
+    for (const e of [...events(a), ...events(b)]) ids.set(e.after_data.id, (ids.get(e.after_data.id) ?? new Set()).add(e.event_id));
+    for (const id of [id1, id2, id3]) assert.equal(ids.get(id)?.size, 1, `row ${id}: ${JSON.stringify([...(ids.get(id) ?? [])])}`);
+    assert.equal(await b.stop(), 0, b.stderr);
+    assert.equal(await a.stop(), 0, a.stderr);
+    console.log(`measured: job taken from a SIGSTOPped worker after ${takenMs} ms`);
+  });
 });
