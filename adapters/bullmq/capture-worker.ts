@@ -23,6 +23,9 @@ export interface CaptureWorkerOptions {
   failedRetryMs: number;
 }
 
+/** Queue and prefix when none is given (`cdc worker` and `cdc status --workers`). */
+export const QUEUE_DEFAULTS = { queue: 'cdc-tables', prefix: 'bull' };
+
 export const CAPTURE_WORKER_DEFAULTS: Omit<CaptureWorkerOptions, 'queue' | 'prefix'> = {
   lockDurationMs: 10_000,
   stalledIntervalMs: 5_000,

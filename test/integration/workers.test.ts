@@ -179,4 +179,32 @@ describe('cdc worker: balance, failover, handover, fencing', () => {
     assert.equal(await a.stop(), 0, a.stderr);
     console.log(`measured: job taken from a SIGSTOPped worker after ${takenMs} ms`);
   });
+
+  test('a table that fails for good is FAILED with its error in status; the other tables keep flowing', async () => {
+    const prefix = `cdc-test-${randomUUID()}`;
+    const a = startWorker(prefix, ['--table', 'w3,w4', '--failed-retry', '600']);
+    const id1 = await insertEverywhere();
+    await waitFor('both tables delivered', async () => delivered([a]).has(`public.w3:${id1}`) && delivered([a]).has(`public.w4:${id1}`), 60_000, [a]);
+    // The table and its change log dropped: reading its log fails with undefined_table, which no
+    // retry cures. (Dropping only the captured table is not an error in trigger mode: its log
+    // still drains what was captured, and status warns that its triggers are gone.)
+    const [log] = await db.query<{ t: string }>(`SELECT log_table AS t FROM cdc.captured_tables WHERE table_name = 'public.w4'`);
+    assert.ok(log, 'change log of w4 not found');
+    await db.exec(`DROP TABLE w4; DROP TABLE cdc.${db.q(log.t)}`);
+    const id2 = await insertEverywhere().catch(() => null);
+    await db.exec(`INSERT INTO w3 VALUES (1000, 'after the drop')`);
+    await waitFor('w3 keeps flowing', async () => delivered([a]).has('public.w3:1000'), 30_000, [a]);
+    const status = await waitFor('w4 reported FAILED', async () => {
+      const r = await runCli(['status', '--workers', REDIS, '--queue-prefix', prefix]);
+      return /public\.w4\s+FAILED/.test(r.stdout) ? r.stdout : null;
+    }, 30_000, [a]);
+    assert.match(status, /public\.w3\s+RUNNING/);
+    assert.match(status, /public\.w4\s+FAILED.*does not exist.*retry at/);
+    const json = JSON.parse((await runCli(['status', '--workers', REDIS, '--queue-prefix', prefix, '--json'])).stdout);
+    const w4 = json.workers.find((t: any) => t.key.endsWith('public.w4'));
+    assert.equal(w4.state, 'failed');
+    assert.equal(w4.workerAlive, true);
+    assert.ok(id2 === null || !delivered([a]).has(`public.w4:${id2}`));
+    assert.equal(await a.stop(), 0, a.stderr);
+  });
 });

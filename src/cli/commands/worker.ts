@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { bullConnection } from '../../../adapters/bullmq/connection.js';
-import { CAPTURE_WORKER_DEFAULTS, CaptureWorker, tableKey } from '../../../adapters/bullmq/capture-worker.js';
+import { CAPTURE_WORKER_DEFAULTS, CaptureWorker, QUEUE_DEFAULTS, tableKey } from '../../../adapters/bullmq/capture-worker.js';
 import { ConfigError } from '../../core/errors.js';
 import { safeTimeout } from '../../core/timers.js';
 import { createLogger, redactUrl } from '../../logging.js';
@@ -15,9 +15,6 @@ interface WorkerFlags extends RunFlags {
   queuePrefix: string;
   failedRetry: number;
 }
-
-/** Queue and prefix as `cdc status --workers` takes them too. */
-export const QUEUE_DEFAULTS = { queue: 'cdc-tables', prefix: 'bull' };
 
 export function registerWorker(program: Command): void {
   addRunOptions(program.command('worker'))
