@@ -100,6 +100,8 @@ export class CaptureWorker {
 
   /** Adds the missing table jobs and starts taking them; resolves when the worker has stopped. */
   async run(): Promise<void> {
+    this.metrics.configured?.(this.tables.size);
+    for (const key of this.tables.keys()) this.metrics.owned?.(key, false);
     await this.addJobs();
     await this.balance();
     this.balancer = setInterval(() => void this.balance().catch((err) => this.logger.warn({ err: (err as Error).message }, 'rebalance failed')), this.options.balanceIntervalMs);

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineMetrics, WorkerMetrics } from '../pipeline/metrics.js';
 
 const TABLE_STATES = ['running', 'failed', 'standby'] as const;
@@ -27,6 +27,25 @@ export class PrometheusMetrics implements PipelineMetrics, WorkerMetrics {
     registers: [this.registry],
   });
 
+  private readonly byOperation = new Counter({
+    name: 'cdc_changes_delivered_total',
+    help: 'Changes acknowledged by the sink and checkpointed, by operation (INSERT, UPDATE, DELETE, SNAPSHOT, TRUNCATE)',
+    labelNames: ['table', 'operation'],
+    registers: [this.registry],
+  });
+  private readonly lag = new Gauge({
+    name: 'cdc_lag_seconds',
+    help: 'Age of the oldest change of the last batch checkpointed (its source timestamp to now); 0 once a read finds nothing waiting',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'cdc_commit_to_ack_seconds',
+    help: 'From the change at the source (commit time in wal/binlog/oplog, write time with triggers and polling) to its checkpoint after the sink acknowledged it',
+    labelNames: ['table'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
   private readonly ownedTables = new Gauge({
     name: 'cdc_worker_table_owned',
     help: 'cdc worker: 1 while this worker owns the table (<source_id>/<table>); summed over workers it must be 1',
@@ -50,6 +69,11 @@ export class PrometheusMetrics implements PipelineMetrics, WorkerMetrics {
     help: 'cdc worker: workers connected to the queue, as this worker last counted them',
     registers: [this.registry],
   });
+  private readonly configuredTables = new Gauge({
+    name: 'cdc_worker_tables_configured',
+    help: "cdc worker: tables in this worker's config, which the workers together must own",
+    registers: [this.registry],
+  });
   /** Set by `cdc worker`: the worker's name, a label of its ownership gauge. */
   workerName = '';
 
@@ -69,6 +93,25 @@ export class PrometheusMetrics implements PipelineMetrics, WorkerMetrics {
     this.capture.set({ table }, capturing ? 1 : 0);
   }
 
+  acknowledged(table: string, changes: readonly { operation: string; timestamp: string }[]): void {
+    const now = Date.now();
+    let oldest = now;
+    const ops = new Map<string, number>();
+    for (const c of changes) {
+      ops.set(c.operation, (ops.get(c.operation) ?? 0) + 1);
+      const at = Date.parse(c.timestamp);
+      if (Number.isNaN(at)) continue;
+      if (at < oldest) oldest = at;
+      this.latency.observe({ table }, Math.max(0, now - at) / 1000);
+    }
+    for (const [operation, n] of ops) this.byOperation.inc({ table, operation }, n);
+    this.lag.set({ table }, (now - oldest) / 1000);
+  }
+
+  caughtUp(table: string): void {
+    this.lag.set({ table }, 0);
+  }
+
   owned(table: string, owned: boolean): void {
     this.ownedTables.set({ table, worker: this.workerName }, owned ? 1 : 0);
   }
@@ -83,6 +126,10 @@ export class PrometheusMetrics implements PipelineMetrics, WorkerMetrics {
 
   workers(count: number): void {
     this.liveWorkers.set(count);
+  }
+
+  configured(count: number): void {
+    this.configuredTables.set(count);
   }
 
   serve(port: number): Promise<Server> {
