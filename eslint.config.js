@@ -17,6 +17,8 @@ const TECHNOLOGY_PACKAGES = [
   '@vlasky/zongji',
   'pg-logical-replication',
   '@electric-sql/pglite',
+  // cdc's own schema migrations (adapters/knex/, adapters/*/migrations.ts).
+  'knex',
 ];
 
 // Files of src/ that may import adapters/: the places where adapters are chosen and wired — the

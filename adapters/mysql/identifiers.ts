@@ -108,5 +108,5 @@ export function migrationLockName(database: string): string {
 
 /** True for cdc's own tables, which must never be captured themselves. */
 export function isCdcObject(name: string): boolean {
-  return /^cdc_(log_|migrations$|captured_tables$|checkpoints$|mode_switches$)/.test(name);
+  return /^cdc_(log_|migrations$|knex_migrations(_lock)?$|captured_tables$|checkpoints$|mode_switches$)/.test(name);
 }

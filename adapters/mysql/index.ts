@@ -109,7 +109,7 @@ export class MysqlSourceDatabase implements SourceDatabase {
         canReplaceTrigger: this.ddl.canReplaceTrigger,
         ddlLockWaitSeconds: this.ddl.ddlLockWaitSeconds,
       });
-      await runMigrations(mysqlMigrationDriver(this.driver, this.databaseName), await loadMigrations(MIGRATIONS_DIR));
+      await runMigrations(mysqlMigrationDriver(this.driver, this.databaseName, this.conn.stateDatabase), await loadMigrations(MIGRATIONS_DIR));
     })().catch((err) => {
       this.migrated = null;
       throw err;

@@ -23,23 +23,6 @@ export function sqlTemplate(name: string): string {
 }
 
 /**
- * Fills `{{name}}` placeholders. Values must already be quoted identifiers or generated SQL — never
- * raw user input. A missing or unused value is a bug, so both throw.
- */
-export function renderSql(template: string, values: Record<string, string>): string {
-  const used = new Set<string>();
-  const out = template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-    const v = values[key];
-    if (v === undefined) throw new Error(`SQL template placeholder {{${key}}} has no value`);
-    used.add(key);
-    return v;
-  });
-  const unused = Object.keys(values).filter((k) => !used.has(k));
-  if (unused.length > 0) throw new Error(`SQL template has no placeholder for ${unused.join(', ')}`);
-  return out;
-}
-
-/**
  * Splits a migration script into statements at `;` ending a line. mysql2 runs one statement per
  * query (multipleStatements stays off, so a parameter can never smuggle in a second statement).
  * Our own files only: no `;` at a line end inside literals, and `--` comment lines are dropped.

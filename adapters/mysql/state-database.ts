@@ -1,10 +1,15 @@
 import { TransientError } from '../../src/core/errors.js';
 import type { MysqlDriver, MysqlSession } from './driver.js';
 import { cdcObjectNames, migrationLockName, quoteIdent } from './identifiers.js';
+import { lockedSession, releaseLockedSession } from './named-lock.js';
 
 /** cdc's state tables (migrations/mysql): moved as they are from a database captured before. */
 const STATE_TABLES = [
   'cdc_migrations',
+  // knex's, from the release that moved migrations onto knex; that release already keeps them in
+  // the state database, so they are here only for a state someone moved back by hand.
+  'cdc_knex_migrations',
+  'cdc_knex_migrations_lock',
   'cdc_captured_tables',
   'cdc_checkpoints',
   'cdc_mode_switches',
@@ -34,20 +39,18 @@ export interface StateLocation {
  */
 export async function ensureStateDatabase(driver: MysqlDriver, at: StateLocation): Promise<void> {
   if (driver.database === at.stateDatabase) return;
-  const session = await driver.dedicated();
+  const lock = migrationLockName(at.database);
+  const session = await lockedSession(
+    driver,
+    lock,
+    () => new TransientError(`timed out after ${LOCK_WAIT_SECONDS}s waiting for another cdc process to finish migrating database ${at.database}`),
+    LOCK_WAIT_SECONDS,
+  );
   try {
-    const [row] = await session.rows<{ got: number | string | null }>('SELECT GET_LOCK(?, ?) AS got', [migrationLockName(at.database), LOCK_WAIT_SECONDS]);
-    if (Number(row?.got) !== 1) {
-      throw new TransientError(`timed out after ${LOCK_WAIT_SECONDS}s waiting for another cdc process to finish migrating database ${at.database}`);
-    }
-    try {
-      await session.exec(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(at.stateDatabase)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-      await moveEarlierLayout(session, at);
-    } finally {
-      if (!session.lost) await session.rows('SELECT RELEASE_LOCK(?) AS released', [migrationLockName(at.database)]);
-    }
+    await session.exec(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(at.stateDatabase)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await moveEarlierLayout(session, at);
   } finally {
-    await session.close();
+    await releaseLockedSession(session, lock);
   }
   await driver.useDatabase(at.stateDatabase);
 }

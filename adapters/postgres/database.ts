@@ -62,7 +62,7 @@ export class PostgresDatabase implements SourceDatabase {
 
   migrate(): Promise<void> {
     this.migrated ??= (async () => {
-      await runMigrations(pgMigrationDriver(this.driver), await loadMigrations(MIGRATIONS_DIR), this.logger);
+      await runMigrations(pgMigrationDriver(this.driver, this.logger), await loadMigrations(MIGRATIONS_DIR), this.logger);
     })().catch((err: unknown) => {
       this.migrated = null; // let a later call retry (e.g. the database was restarting)
       throw err;

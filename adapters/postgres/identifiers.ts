@@ -81,15 +81,3 @@ export function advisoryKey(purpose: 'source' | 'install' | 'migrate' | 'snapsho
   const h = createHash('sha1').update(`cdc:${purpose}:${table}`).digest();
   return h.readBigInt64BE(0).toString();
 }
-
-/**
- * Fills `{{placeholder}}` in a SQL template in one pass (a value is never re-scanned, so a table
- * named `{{log_table}}` stays a name). Every value must already be a quoted identifier.
- */
-export function renderTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-    const v = values[key];
-    if (v === undefined) throw new Error(`SQL template placeholder {{${key}}} has no value`);
-    return v;
-  });
-}

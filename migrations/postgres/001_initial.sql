@@ -1,5 +1,6 @@
--- cdc's registry and checkpoints. Schema cdc and cdc.migrations are created by the migration
--- driver (adapters/postgres/migrations.ts) before this runs, under the migration lock.
+-- cdc's registry and checkpoints. Schema cdc is created by the migration driver
+-- (adapters/postgres/migrations.ts) before this runs, under the migration lock; knex's migrator
+-- records applied migrations in cdc.knex_migrations (docs/migrations.md).
 
 -- One row per table with capture installed. table_name is qualifiedName() ('public.users'),
 -- the checkpoint key everywhere. generation changes whenever the log table is (re)created, because

@@ -331,7 +331,7 @@ describe('postgres trigger capture', () => {
       assert.deepEqual(results.map((r) => r.changed).sort(), [false, true]);
       // Every migration applied exactly once, whichever process got there first.
       const versions = (await loadMigrations(MIGRATIONS_DIR)).length;
-      assert.equal((await fc.query('SELECT count(*)::int AS n FROM cdc.migrations')).rows[0].n, versions);
+      assert.equal((await fc.query('SELECT count(*)::int AS n FROM cdc.knex_migrations')).rows[0].n, versions);
     } finally {
       await a.close();
       await b.close();

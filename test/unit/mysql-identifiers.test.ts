@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { cdcObjectNames, isCdcObject, migrationLockName, quoteIdent, quoteTable, sanitize, sqlString, stateDatabaseName } from '../../adapters/mysql/identifiers.js';
 import { ackToken, changeIdOf, compressIds } from '../../adapters/mysql/trigger/position.js';
 import { parseMysqlUrl, redactMysqlUrl } from '../../adapters/mysql/connect.js';
-import { renderSql, splitStatements } from '../../adapters/mysql/sql-files.js';
+import { splitStatements } from '../../adapters/mysql/sql-files.js';
 import { needsSuper } from '../../adapters/mysql/privileges.js';
+import { renderSql } from '../../src/core/sql-template.js';
 
 test('quoteIdent doubles backticks and leaves everything else inert', () => {
   const cases: [string, string][] = [
@@ -57,8 +58,8 @@ test('cdc object names are readable, distinct and fit 64 characters', () => {
 });
 
 test('isCdcObject recognises only cdc tables', () => {
-  for (const n of ['cdc_log_users_12345678', 'cdc_migrations', 'cdc_checkpoints', 'cdc_captured_tables']) assert.ok(isCdcObject(n), n);
-  for (const n of ['cdc', 'cdc_orders', 'users', 'cdc_migrations_old']) assert.ok(!isCdcObject(n), n);
+  for (const n of ['cdc_log_users_12345678', 'cdc_migrations', 'cdc_knex_migrations', 'cdc_knex_migrations_lock', 'cdc_checkpoints', 'cdc_captured_tables']) assert.ok(isCdcObject(n), n);
+  for (const n of ['cdc', 'cdc_orders', 'users', 'cdc_migrations_old', 'knex_migrations']) assert.ok(!isCdcObject(n), n);
 });
 
 test('compressIds turns emitted ids into runs and never spans a gap', () => {

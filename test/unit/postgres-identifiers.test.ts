@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { advisoryKey, logTableName, quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../../adapters/postgres/identifiers.js';
+import { advisoryKey, logTableName, quoteIdent, quoteTable, triggerFunctionName } from '../../adapters/postgres/identifiers.js';
+import { renderSql } from '../../src/core/sql-template.js';
 
 describe('postgres identifiers', () => {
   const quoting: [string, string][] = [
@@ -50,8 +51,8 @@ describe('postgres identifiers', () => {
   });
 
   it('fills templates in one pass', () => {
-    const sql = renderTemplate('DROP TRIGGER x ON {{table}}; -- {{log_table}}', { table: '"{{log_table}}"', log_table: '"l"' });
+    const sql = renderSql('DROP TRIGGER x ON {{table}}; -- {{log_table}}', { table: '"{{log_table}}"', log_table: '"l"' });
     assert.equal(sql, 'DROP TRIGGER x ON "{{log_table}}"; -- "l"');
-    assert.throws(() => renderTemplate('{{missing}}', {}), /missing/);
+    assert.throws(() => renderSql('{{missing}}', {}), /missing/);
   });
 });

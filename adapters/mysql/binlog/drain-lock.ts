@@ -1,4 +1,5 @@
 import type { MysqlDriver, MysqlSession } from '../driver.js';
+import { lockedSession, releaseLockedSession } from '../named-lock.js';
 import { TableBusyError } from '../errors.js';
 
 /**
@@ -21,31 +22,16 @@ export class DrainLock {
     if (this.session && !this.session.lost) return;
     if (this.session) await this.session.close().catch(() => undefined);
     this.session = null;
-    const session = await this.driver.dedicated();
-    try {
-      const [lock] = await session.rows<{ got: number | string | null; holder: number | string | null }>(
-        'SELECT GET_LOCK(?, 0) AS got, IS_USED_LOCK(?) AS holder',
-        [this.lockName, this.lockName],
-      );
-      if (Number(lock?.got) !== 1) {
-        throw new TableBusyError(`${this.table} is already being captured by another cdc process (MySQL connection ${lock?.holder ?? '?'})`);
-      }
-    } catch (err) {
-      await session.close();
-      throw err;
-    }
-    this.session = session;
+    this.session = await lockedSession(
+      this.driver,
+      this.lockName,
+      (holder) => new TableBusyError(`${this.table} is already being captured by another cdc process (MySQL connection ${holder})`),
+    );
   }
 
-  /**
-   * Closing the connection would release the lock too, but asynchronously on the server; the
-   * explicit RELEASE_LOCK lets the next source (a mode switch, a restart) take it right away.
-   */
   async release(): Promise<void> {
     const session = this.session;
     this.session = null;
-    if (!session) return;
-    if (!session.lost) await session.rows('SELECT RELEASE_LOCK(?) AS released', [this.lockName]).catch(() => undefined);
-    await session.close();
+    if (session) await releaseLockedSession(session, this.lockName);
   }
 }

@@ -8,6 +8,7 @@ import { getCaptured, type CapturedTable } from '../state-store.js';
 import { getSwitch } from '../upgrade/switch-store.js';
 import { chunkBoundary, emitChunk, type ChunkDestination } from './chunk.js';
 import { advanceProgress, loadProgress, startProgress } from './progress-store.js';
+import { lockedSession, releaseLockedSession } from '../named-lock.js';
 
 /**
  * One MySQL/MariaDB table's snapshot (docs/snapshots.md). Chunks go where the table's changes go
@@ -28,22 +29,9 @@ export class MysqlSnapshotTarget implements SnapshotTarget {
   }
 
   async lock(): Promise<() => Promise<void>> {
-    const session = await this.driver.dedicated();
     const name = cdcObjectNames(this.ref).snapshotLock;
-    try {
-      const [row] = await session.rows<{ got: number | string | null }>('SELECT GET_LOCK(?, 0) AS got', [name]);
-      if (Number(row?.got) !== 1) throw new UserInputError(`a snapshot of ${this.table} is already running in another cdc process`);
-    } catch (err) {
-      await session.close();
-      throw err;
-    }
-    return async () => {
-      try {
-        if (!session.lost) await session.rows('SELECT RELEASE_LOCK(?)', [name]);
-      } finally {
-        await session.close();
-      }
-    };
+    const session = await lockedSession(this.driver, name, () => new UserInputError(`a snapshot of ${this.table} is already running in another cdc process`));
+    return () => releaseLockedSession(session, name);
   }
 
   load(): Promise<SnapshotProgress | null> {

@@ -1,8 +1,9 @@
 import type { TableRef } from '../../../src/core/table-ref.js';
 import { cdcObjectNames, quoteIdent, quoteTable } from '../identifiers.js';
-import { renderSql, sqlTemplate } from '../sql-files.js';
+import { sqlTemplate } from '../sql-files.js';
 import type { CanonicalColumn } from '../types/canonical.js';
 import { triggerImageExpression } from './image-expressions.js';
+import { renderSql } from '../../../src/core/sql-template.js';
 
 export type TriggerEvent = 'INSERT' | 'UPDATE' | 'DELETE';
 

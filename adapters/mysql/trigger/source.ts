@@ -15,6 +15,7 @@ import { LongTransactionAlarm } from './long-transactions.js';
 import { TriggerWatch } from '../../../src/core/trigger-watch.js';
 import { ackToken, checkpointPosition, isTriggerAckToken, type TriggerAckToken } from './position.js';
 import { readLogPage, toCapturedChange } from './read-query.js';
+import { lockedSession, releaseLockedSession } from '../named-lock.js';
 
 /**
  * Opens the round's consistent-snapshot transaction on the session itself and returns the
@@ -206,12 +207,9 @@ export class MysqlTriggerSource implements ChangeSource {
     if (!session) return;
     // Closing the connection rolls back the round and releases the drain lock too, but the server
     // does that asynchronously: a switch that opens the next source at once could find the lock
-    // still held. RELEASE_LOCK first makes the release happen before close() returns.
-    if (!session.lost) {
-      await session.exec('ROLLBACK').catch(() => undefined);
-      await session.rows('SELECT RELEASE_LOCK(?) AS released', [this.lockName]).catch(() => undefined);
-    }
-    await session.close();
+    // still held. ROLLBACK and RELEASE_LOCK first make both happen before close() returns.
+    if (!session.lost) await session.exec('ROLLBACK').catch(() => undefined);
+    await releaseLockedSession(session, this.lockName);
   }
 
   /**
@@ -270,15 +268,12 @@ export class MysqlTriggerSource implements ChangeSource {
     if (this.session && !this.session.lost) return this.session;
     if (this.session) await this.session.close().catch(() => undefined);
     this.session = null;
-    const session = await this.driver.dedicated();
+    const session = await lockedSession(
+      this.driver,
+      this.lockName,
+      (holder) => new TableBusyError(`${this.name} is already being drained by another cdc process (MySQL connection ${holder})`),
+    );
     try {
-      const [lock] = await session.rows<{ got: number | string | null; holder: number | string | null }>(
-        'SELECT GET_LOCK(?, 0) AS got, IS_USED_LOCK(?) AS holder',
-        [this.lockName, this.lockName],
-      );
-      if (Number(lock?.got) !== 1) {
-        throw new TableBusyError(`${this.name} is already being drained by another cdc process (MySQL connection ${lock?.holder ?? '?'})`);
-      }
       await session.exec('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     } catch (err) {
       await session.close();

@@ -4,6 +4,7 @@ import { ddlError } from '../errors.js';
 import { cdcObjectNames, quoteIdent } from '../identifiers.js';
 import { forgetCaptured, getCaptured } from '../state-store.js';
 import { tableExists, type InstallContext } from './install.js';
+import { lockedSession, releaseLockedSession } from '../named-lock.js';
 
 /**
  * Removes capture from one table: triggers first (capture stops), then the change log, then the
@@ -25,27 +26,21 @@ export async function uninstallTrigger(ctx: InstallContext, table: TableRef): Pr
   const logExists = await tableExists(ctx.driver, ctx.stateDatabase, logTable);
   if (!registry && !logExists && existingTriggers.length === 0) return false;
 
-  const session = await ctx.driver.dedicated();
+  let session;
   try {
-    const [lock] = await session.rows<{ got: number | string | null; holder: number | string | null }>(
-      'SELECT GET_LOCK(?, 0) AS got, IS_USED_LOCK(?) AS holder',
-      [names.drainLock, names.drainLock],
+    session = await lockedSession(
+      ctx.driver,
+      names.drainLock,
+      (holder) => new UserInputError(`${name} is being drained by a running cdc process (connection ${holder}); stop it before uninstalling`),
     );
-    if (Number(lock?.got) !== 1) {
-      throw new UserInputError(`${name} is being drained by a running cdc process (connection ${lock?.holder}); stop it before uninstalling`);
-    }
-    try {
-      await session.exec(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(ctx.ddlLockWaitSeconds))}`);
-      for (const t of existingTriggers) await session.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(table.schema)}.${quoteIdent(t.name)}`);
-      await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(ctx.stateDatabase)}.${quoteIdent(logTable)}`);
-      await forgetCaptured(session, name);
-    } finally {
-      if (!session.lost) await session.rows('SELECT RELEASE_LOCK(?) AS released', [names.drainLock]);
-    }
+    await session.exec(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.floor(ctx.ddlLockWaitSeconds))}`);
+    for (const t of existingTriggers) await session.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(table.schema)}.${quoteIdent(t.name)}`);
+    await session.exec(`DROP TABLE IF EXISTS ${quoteIdent(ctx.stateDatabase)}.${quoteIdent(logTable)}`);
+    await forgetCaptured(session, name);
     return true;
   } catch (err) {
     throw err instanceof UserInputError ? err : ddlError(err, name);
   } finally {
-    await session.close();
+    if (session) await releaseLockedSession(session, names.drainLock);
   }
 }

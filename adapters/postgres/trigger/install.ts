@@ -5,11 +5,12 @@ import type { TableRef } from '../../../src/core/table-ref.js';
 import { qualifiedName } from '../../../src/core/table-ref.js';
 import type { PgDriver, PgQueryable } from '../driver.js';
 import { asTransient, oneLine, pgErrorCode } from '../errors.js';
-import { advisoryKey, logTableName, quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../identifiers.js';
+import { advisoryKey, logTableName, quoteIdent, quoteTable, triggerFunctionName } from '../identifiers.js';
 import { findTable, loadColumns, primaryKeyColumns, type ColumnDefinition } from '../introspect.js';
 import { sqlTemplate } from '../sql-files.js';
 import { clearCheckpoint, deleteCaptured, ensureCheckpointRow, getCaptured, upsertCaptured } from '../state-store.js';
 import { assertTrustedCdcSchema } from '../trust.js';
+import { renderSql } from '../../../src/core/sql-template.js';
 
 /**
  * CREATE TRIGGER needs a lock that conflicts with writers, and waiting for it behind a long
@@ -79,9 +80,8 @@ export async function uninstallTable(driver: PgDriver, t: TableRef): Promise<boo
       const fn = triggerFunctionName(t);
       const state = await installedState(q, table?.oid ?? 0, logTable, fn);
       if (!existing && !state.logExists && !state.functionExists) return false;
-      const values = { table: quoteTable(t), log_table: quoteIdent(logTable), function: quoteIdent(fn) };
-      if (table) await q.exec(renderTemplate(sqlTemplate('uninstall-triggers.sql'), values));
-      await q.exec(renderTemplate(sqlTemplate('uninstall-table.sql'), values));
+      if (table) await q.exec(renderSql(sqlTemplate('uninstall-triggers.sql'), { table: quoteTable(t) }));
+      await q.exec(renderSql(sqlTemplate('uninstall-table.sql'), { log_table: quoteIdent(logTable), function: quoteIdent(fn) }));
       await deleteCaptured(q, name);
       await clearCheckpoint(q, name, 'trigger');
       return true;
@@ -137,7 +137,7 @@ async function chooseKeyColumns(q: PgQueryable, name: string, oid: number, colum
 export async function captureObjects(q: PgQueryable, t: TableRef, oid: number): Promise<{ definitionHash: string; create(): Promise<void> }> {
   const logTable = logTableName(t);
   const owner = await tableOwner(q, oid);
-  const script = renderTemplate(sqlTemplate('install-table.sql'), {
+  const script = renderSql(sqlTemplate('install-table.sql'), {
     table: quoteTable(t),
     log_table: quoteIdent(logTable),
     function: quoteIdent(triggerFunctionName(t)),

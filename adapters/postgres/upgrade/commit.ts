@@ -1,7 +1,7 @@
 import { TransientError } from '../../../src/core/errors.js';
 import type { PgDriver, PgQueryable } from '../driver.js';
 import { asTransient, pgErrorCode } from '../errors.js';
-import { quoteIdent, quoteTable, renderTemplate, triggerFunctionName } from '../identifiers.js';
+import { quoteIdent, quoteTable, triggerFunctionName } from '../identifiers.js';
 import { sqlTemplate } from '../sql-files.js';
 import type { CapturedTableRow } from '../state-store.js';
 import { LOCK_TIMEOUT } from '../trigger/install.js';
@@ -9,6 +9,7 @@ import { formatBoundary } from '../wal/boundary.js';
 import { parseLsn } from '../wal/lsn.js';
 import { coveredBy, parseSnapshot } from '../wal/snapshot.js';
 import { lockSwitchState, markTriggerMode, markWalMode } from './state.js';
+import { renderSql } from '../../../src/core/sql-template.js';
 
 /**
  * The run-side steps that complete a switch, each ONE transaction, so a SIGKILL leaves the table
@@ -60,9 +61,8 @@ export async function commitToWal(
       );
       // Cannot happen while acks delete exactly what was emitted; if it did, dropping would lose changes.
       if (rows[0]?.left) throw new Error(`change log of ${name} still holds rows inside the switch boundary; refusing to drop it`);
-      const values = { table: quoteTable(info), log_table: quoteIdent(info.logTable), function: quoteIdent(triggerFunctionName(info)) };
-      await q.exec(renderTemplate(sqlTemplate('uninstall-triggers.sql'), values));
-      await q.exec(renderTemplate(sqlTemplate('uninstall-table.sql'), values));
+      await q.exec(renderSql(sqlTemplate('uninstall-triggers.sql'), { table: quoteTable(info) }));
+      await q.exec(renderSql(sqlTemplate('uninstall-table.sql'), { log_table: quoteIdent(info.logTable), function: quoteIdent(triggerFunctionName(info)) }));
       await markWalMode(q, name, formatBoundary(start, final.snapshot, final.before), start);
       return 'switched' as const;
     });

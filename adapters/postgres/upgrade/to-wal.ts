@@ -5,7 +5,7 @@ import type { TableRef } from '../../../src/core/table-ref.js';
 import { qualifiedName } from '../../../src/core/table-ref.js';
 import type { PgDriver } from '../driver.js';
 import { asTransient, oneLine, pgErrorCode } from '../errors.js';
-import { quoteIdent, quoteTable, renderTemplate } from '../identifiers.js';
+import { quoteIdent, quoteTable } from '../identifiers.js';
 import { sqlTemplate } from '../sql-files.js';
 import { getCaptured } from '../state-store.js';
 import { dropWalObjects } from '../wal/cleanup.js';
@@ -14,6 +14,7 @@ import { planWalUpgrade, readWalFacts } from '../wal/preflight.js';
 import { createSlotExportingSnapshot } from '../wal/replication.js';
 import { alreadyDone, requested } from './result.js';
 import { recordWalRequest } from './state.js';
+import { renderSql } from '../../../src/core/sql-template.js';
 
 /**
  * `cdc upgrade --to wal`, the setup step (STYLE rule 2): validate, create the publication and the
@@ -50,7 +51,7 @@ export async function requestWal(
       deps.logger?.warn({ table: name, slot }, 'dropping a replication slot left by an interrupted cdc upgrade');
       await dropWalObjects(driver, slot, null, 0);
     }
-    await driver.exec(renderTemplate(sqlTemplate('wal-publication.sql'), { publication: quoteIdent(slot), table: quoteTable(t) }));
+    await driver.exec(renderSql(sqlTemplate('wal-publication.sql'), { publication: quoteIdent(slot), table: quoteTable(t) }));
     let created;
     try {
       created = await createSlotExportingSnapshot(deps.url!, slot);
