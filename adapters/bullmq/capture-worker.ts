@@ -33,6 +33,9 @@ export const CAPTURE_WORKER_DEFAULTS: Omit<CaptureWorkerOptions, 'queue' | 'pref
   failedRetryMs: 300_000,
 };
 
+/** Every how many balance rounds the table jobs are added again (about once a minute at 2 s). */
+const READD_EVERY_ROUNDS = 30;
+
 /** Mean delay before a job a full worker passed on is offered again. */
 const ADMIT_RETRY_MS = 300;
 
@@ -64,6 +67,7 @@ export class CaptureWorker {
   private readonly stopReasons = new Map<string, StopReason>();
   private balancer: NodeJS.Timeout | null = null;
   private share = Number.POSITIVE_INFINITY;
+  private rounds = 0;
   private stopping = false;
 
   constructor(
@@ -142,7 +146,7 @@ export class CaptureWorker {
     }
     this.metrics.workers?.(live.size);
     // A job BullMQ dropped (e.g. removed by hand) is added again, so no table stays unowned.
-    if (Math.random() < this.options.balanceIntervalMs / 30_000) await this.addJobs();
+    if (++this.rounds % READD_EVERY_ROUNDS === 0) await this.addJobs();
   }
 
   private async liveWorkers(): Promise<Set<string>> {

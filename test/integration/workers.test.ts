@@ -86,6 +86,16 @@ describe('cdc worker: balance, failover, handover, fencing', () => {
     return new Set(workers.flatMap(events).map((e) => `${e.table_name}:${e.after_data?.id}`));
   }
 
+  test('bad input: no --redis, or a URL that is not Redis, is one line and starts nothing', async () => {
+    const none = await runCli(['worker', '--source', db.url, '--sink', 'stdout'], { CDC_REDIS_URL: '' });
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /needs --redis/);
+    const bad = await runCli(['worker', '--source', db.url, '--sink', 'stdout', '--redis', 'http://127.0.0.1:6379']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid --redis URL "http:\/\/127\.0\.0\.1:6379\/?": expected redis:\/\/host:port\/db/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  });
+
   test('tables spread over workers; a new worker takes its share; SIGTERM hands over at once; SIGKILL fails over', async () => {
     const prefix = `cdc-test-${randomUUID()}`;
     const a = startWorker(prefix);

@@ -41,9 +41,10 @@ export function registerWorker(program: Command): void {
         void worker?.stop();
         safeTimeout(() => process.exit(0), config.shutdown_timeout_ms, { unref: true });
       });
+      // Before any database is opened: a malformed --redis URL starts nothing.
+      const redis = bullConnection(flags.redis);
       try {
         const wired = await wireTables(config, logger, { connectTimeoutMs: flags.connectTimeout * 1000, signal: stop.signal });
-        const redis = bullConnection(flags.redis);
         try {
           if (stop.signal.aborted) return;
           const tables = new Map(wired.jobs.map((j) => [tableKey(j), j]));
@@ -59,12 +60,12 @@ export function registerWorker(program: Command): void {
         } finally {
           await wired.sink.close().catch(() => undefined);
           await wired.close();
-          redis.disconnect();
         }
       } catch (err) {
         if (stop.signal.aborted) return;
         throw err;
       } finally {
+        redis.disconnect();
         release();
       }
     });
