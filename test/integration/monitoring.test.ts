@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
 
 /**
  * Issue 13 item 5: the committed alert rules pass promtool (syntax and their unit tests), and a
@@ -32,9 +33,10 @@ test('promtool checks the alert rules and their unit tests', async () => {
   assert.match(unit.stdout, /SUCCESS/);
 });
 
-test('a live worker serves the metrics the rules and the dashboard use', async () => {
+test('a live worker delivers into Kafka and serves the metrics the rules and the dashboard use', async () => {
   const port = 19_000 + Math.floor(Math.random() * 1000);
-  const w = startCli(['worker', '--source', db.url, '--sink', 'stdout', '--schedule', '100ms', '--redis', 'redis://127.0.0.1:6379/0', '--queue-prefix', `cdc-test-${randomUUID()}`, '--metrics-port', String(port)]);
+  const sourceId = uniqueId('mon');
+  const w = startCli(['worker', '--source', db.url, '--source-id', sourceId, '--kafka', KAFKA_BROKERS.join(','), '--schedule', '100ms', '--redis', 'redis://127.0.0.1:6379/0', '--queue-prefix', `cdc-test-${randomUUID()}`, '--metrics-port', String(port)]);
   try {
     await db.exec('INSERT INTO m1 VALUES (1)');
     await db.exec('UPDATE m1 SET id = 2');
@@ -45,7 +47,13 @@ test('a live worker serves the metrics the rules and the dashboard use', async (
       await new Promise((r) => setTimeout(r, 500));
       text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
     }
-    const key = `${db.name}/public.m1`;
+    const key = `${sourceId}/public.m1`;
+    const topic = `cdc.${sourceId}.public.m1`;
+    const inKafka = await consumeAll([topic], { until: (m) => m.length >= 2 });
+    assert.deepEqual(
+      inKafka.map((m) => m.value.operation),
+      ['INSERT', 'UPDATE'],
+    );
     assert.match(text, new RegExp(`cdc_worker_table_owned\\{table="${key}",worker="[^"]+"\\} 1`));
     assert.match(text, new RegExp(`cdc_table_state\\{table="${key}",state="running"\\} 1`));
     assert.match(text, /cdc_worker_tables_configured 1/);
