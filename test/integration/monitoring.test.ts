@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/dialects.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { consumeAll, KAFKA_BROKERS, uniqueId } from '../helpers/kafka.js';
+import { Redis } from 'ioredis';
 
 /**
  * Issue 13 item 5: the committed alert rules pass promtool (syntax and their unit tests), and a
@@ -24,7 +25,14 @@ before(async () => {
   const r = await runCli(['install-triggers', '--source', db.url, '--table', 'm1']);
   assert.equal(r.code, 0, r.stderr);
 });
-after(async () => db?.drop());
+const prefix = `cdc-test-${randomUUID()}`;
+after(async () => {
+  const redis = new Redis('redis://127.0.0.1:6379/0');
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  await db?.drop();
+});
 
 test('promtool checks the alert rules and their unit tests', async () => {
   const check = await run('promtool', ['check', 'rules', 'alerts.yml'], { cwd: MONITORING });
@@ -36,7 +44,7 @@ test('promtool checks the alert rules and their unit tests', async () => {
 test('a live worker delivers into Kafka and serves the metrics the rules and the dashboard use', async () => {
   const port = 19_000 + Math.floor(Math.random() * 1000);
   const sourceId = uniqueId('mon');
-  const w = startCli(['worker', '--source', db.url, '--source-id', sourceId, '--kafka', KAFKA_BROKERS.join(','), '--schedule', '100ms', '--redis', 'redis://127.0.0.1:6379/0', '--queue-prefix', `cdc-test-${randomUUID()}`, '--metrics-port', String(port)]);
+  const w = startCli(['worker', '--source', db.url, '--source-id', sourceId, '--kafka', KAFKA_BROKERS.join(','), '--schedule', '100ms', '--redis', 'redis://127.0.0.1:6379/0', '--queue-prefix', prefix, '--metrics-port', String(port)]);
   try {
     await db.exec('INSERT INTO m1 VALUES (1)');
     await db.exec('UPDATE m1 SET id = 2');

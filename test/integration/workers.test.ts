@@ -37,6 +37,12 @@ describe('cdc worker: balance, failover, handover, fencing', () => {
   let redis: Redis;
   const started: Worker[] = [];
   const tables = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+  const prefixes: string[] = [];
+  const newPrefix = () => {
+    const p = `cdc-test-${randomUUID()}`;
+    prefixes.push(p);
+    return p;
+  };
 
   before(async () => {
     db = await createPostgresDatabase();
@@ -47,6 +53,11 @@ describe('cdc worker: balance, failover, handover, fencing', () => {
   });
   after(async () => {
     for (const w of started) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    // The queues' keys go with the test (shared Redis).
+    for (const p of prefixes) {
+      const keys = await redis.keys(`${p}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
     await redis?.quit();
     await db?.drop();
   });
@@ -97,7 +108,7 @@ describe('cdc worker: balance, failover, handover, fencing', () => {
   });
 
   test('tables spread over workers; a new worker takes its share; SIGTERM hands over at once; SIGKILL fails over', async () => {
-    const prefix = `cdc-test-${randomUUID()}`;
+    const prefix = newPrefix();
     const a = startWorker(prefix);
     const b = startWorker(prefix);
     const all = [a, b];
@@ -163,7 +174,7 @@ describe('cdc worker: balance, failover, handover, fencing', () => {
   });
 
   test('a worker SIGSTOPped past its job lock is fenced by the table lock; after SIGCONT it stops, nothing is lost', async () => {
-    const prefix = `cdc-test-${randomUUID()}`;
+    const prefix = newPrefix();
     const a = startWorker(prefix, ['--table', 'w1']);
     const id1 = await insertEverywhere();
     await waitFor('a delivers', async () => delivered([a]).has(`public.w1:${id1}`), 60_000, [a]);
@@ -191,7 +202,7 @@ describe('cdc worker: balance, failover, handover, fencing', () => {
   });
 
   test('a table that fails for good is FAILED with its error in status; the other tables keep flowing', async () => {
-    const prefix = `cdc-test-${randomUUID()}`;
+    const prefix = newPrefix();
     const a = startWorker(prefix, ['--table', 'w3,w4', '--failed-retry', '600']);
     const id1 = await insertEverywhere();
     await waitFor('both tables delivered', async () => delivered([a]).has(`public.w3:${id1}`) && delivered([a]).has(`public.w4:${id1}`), 60_000, [a]);
