@@ -10,6 +10,7 @@ import tseslint from 'typescript-eslint';
 const TECHNOLOGY_PACKAGES = [
   'kafkajs',
   'ioredis',
+  'bullmq',
   'pg',
   'mysql2',
   'mongodb',

@@ -6,7 +6,7 @@
 #   scripts/services.sh [SERVICE...]           ensure SERVICEs (default: all)
 #   scripts/services.sh stop|restart SERVICE   kafka or mongo (the JVMs this script owns)
 #
-# SERVICE: postgres, mariadb, redis, kafka, mongo.
+# SERVICE: postgres, mariadb, redis, kafka, mongo, promtool (a tool, not a server).
 set -Eeuo pipefail
 # set -e alone exits silently; name the command so a CI log says what broke.
 trap 'echo "services: unexpected failure (exit $?) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
@@ -32,15 +32,16 @@ unset CDC_SERVICES_LOCKED
 . "$here/services/redis.sh"
 . "$here/services/kafka/kafka.sh"
 . "$here/services/mongo/mongo.sh"
+. "$here/services/promtool.sh"
 
-ALL_SERVICES=(postgres mariadb redis kafka mongo)
+ALL_SERVICES=(postgres mariadb redis kafka mongo promtool)
 
 names=()
 add_name() {
   case "$1" in
     postgres | postgresql | pg) names+=(postgres) ;;
     mariadb | mysql) names+=(mariadb) ;;
-    redis | kafka | mongo) names+=("$1") ;;
+    redis | kafka | mongo | promtool) names+=("$1") ;;
     mongodb) names+=(mongo) ;;
     *) die "unknown service '$1'; expected one of: ${ALL_SERVICES[*]}" ;;
   esac

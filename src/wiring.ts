@@ -52,6 +52,24 @@ export interface WireOptions {
 
 /** Builds the whole capture service from a validated config: the one place things are wired. */
 export async function wire(given: CdcConfig, logger: Logger, options: WireOptions): Promise<Wired> {
+  const tables = await wireTables(given, logger, options);
+  return { service: new CaptureService(tables.jobs, tables.sink, logger, tables.background), close: tables.close };
+}
+
+/**
+ * Every configured table as a job that is not yet opened, with the sink they share: `cdc run` runs
+ * them all in one CaptureService, `cdc worker` runs the ones BullMQ hands it (docs/workers.md).
+ */
+export interface WiredTables {
+  jobs: TableJob[];
+  sink: Sink;
+  background: BackgroundTask[];
+  metrics: PrometheusMetrics;
+  /** Releases connections; call after every job stopped. Does not close the sink. */
+  close(): Promise<void>;
+}
+
+export async function wireTables(given: CdcConfig, logger: Logger, options: WireOptions): Promise<WiredTables> {
   if (given.sources.length === 0) throw new ConfigError('no source configured: pass --source <url> or a config file with "sources"');
   const config = withSecretFiles(given);
   // Files (CA, keys, password files) are read before anything opens: a bad one starts nothing.
@@ -76,7 +94,7 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
     const background: BackgroundTask[] = [];
     const topicOwners = new Map<string, string>();
     const addJob = (t: {
-      source: ChangeSource;
+      openSource: () => ChangeSource;
       sequences: SequenceStore;
       sourceId: string;
       entry: TableEntry | null;
@@ -84,7 +102,8 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
       keyColumns: string[];
       describe?: () => Promise<TableSpec>;
     }) => {
-      const name = qualifiedName(t.source.table);
+      const first = t.openSource();
+      const name = qualifiedName(first.table);
       if (config.sink === 'kafka' && config.debezium?.['topic.prefix'] === undefined) {
         // Topic names fold characters Kafka does not allow to '_': `a b` and `a_b` would share a
         // topic (and their keys interleave). Refuse rather than mix two tables' events silently.
@@ -102,12 +121,16 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
           : undefined;
       const transform = skipped ? (e: ChangeEvent) => (skipped(e) ? (compiled ? compiled(e) : e) : null) : compiled;
       const tableLogger = logger.child({ source: t.sourceId, table: name });
-      const pipeline = new TablePipeline(
-        { source: t.source, sink: sink!, sequences: new SequenceAllocator(t.sequences, name), sourceId: t.sourceId, logger: tableLogger, metrics, transform, describe: t.describe },
-        { batchSize: option(t.entry, 'batch_size') ?? config.defaults.batch_size },
-      );
       const schedule = parseSchedule(option(t.entry, 'schedule') ?? config.defaults.schedule)!;
-      jobs.push({ pipeline, ticker: createTicker(schedule) });
+      const build = (source: ChangeSource): TableJob => ({
+        pipeline: new TablePipeline(
+          { source, sink: sink!, sequences: new SequenceAllocator(t.sequences, name), sourceId: t.sourceId, logger: tableLogger, metrics, transform, describe: t.describe },
+          { batchSize: option(t.entry, 'batch_size') ?? config.defaults.batch_size },
+        ),
+        ticker: createTicker(schedule),
+        fresh: () => build(t.openSource()),
+      });
+      jobs.push(build(first));
     };
     if (config.state) {
       const url = config.state;
@@ -135,10 +158,10 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
         if (transactionMetadata) checkTransactionMetadata(resolved);
         for (const { table, entry, index, keyColumns } of resolved) {
           const tableLogger = logger.child({ source: sourceId, table: qualifiedName(table) });
-          const source = db.openSource(table, { logger: tableLogger });
+          const openSource = () => db.openSource(table, { logger: tableLogger });
           // Only a format that encodes by declared type pays for the catalog lookups.
           const describe = config.format === 'debezium' && db.describeTable ? () => db.describeTable!(table) : undefined;
-          addJob({ source, sequences: db.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns, describe });
+          addJob({ openSource, sequences: db.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns, describe });
           if ((option(entry, 'snapshot') ?? config.defaults.snapshot) === 'initial') {
             if (!db.snapshotTarget) throw new ConfigError(`snapshot: initial is not available for ${db.dialect} sources (table ${qualifiedName(table)})`);
             const chunkSize = option(entry, 'snapshot_chunk_size') ?? config.defaults.snapshot_chunk_size;
@@ -149,13 +172,16 @@ export async function wire(given: CdcConfig, logger: Logger, options: WireOption
       for (const { registration, entry, index } of poll?.tables ?? []) {
         const sourceId = src.id ?? poll!.catalog.databaseName;
         const catalog = poll!.catalog;
-        const source = catalog.openSource(registration, logger.child({ source: sourceId, table: registration.table, mode: 'poll' }));
-        const describe = config.format === 'debezium' ? () => catalog.describeTable(source.table) : undefined;
-        addJob({ source, sequences: catalog.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns: registration.keyColumns, describe });
+        const openSource = () => catalog.openSource(registration, logger.child({ source: sourceId, table: registration.table, mode: 'poll' }));
+        const describe = config.format === 'debezium' ? () => catalog.describeTable({ schema: registration.schema, name: registration.name }) : undefined;
+        addJob({ openSource, sequences: catalog.sequences, sourceId, entry, prefix: `sources.${sourceIndex}.tables.${index}.`, keyColumns: registration.keyColumns, describe });
       }
     }
     return {
-      service: new CaptureService(jobs, sink, logger, background),
+      jobs,
+      sink,
+      background,
+      metrics: prometheus,
       async close() {
         await Promise.allSettled([...databases.map((d) => d.close()), ...catalogs.map((c) => c.close())]);
         await state?.close();
@@ -175,6 +201,8 @@ function teeMetrics(a: PipelineMetrics, b: PipelineMetrics): PipelineMetrics {
     delivered: (table, count) => (a.delivered(table, count), b.delivered(table, count)),
     retried: (table, step) => (a.retried(table, step), b.retried(table, step)),
     capturing: (table, on) => (a.capturing?.(table, on), b.capturing?.(table, on)),
+    acknowledged: (table, changes) => (a.acknowledged?.(table, changes), b.acknowledged?.(table, changes)),
+    caughtUp: (table) => (a.caughtUp?.(table), b.caughtUp?.(table)),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ChangeStream, Document, MongoClient, Timestamp } from 'mongodb';
 import type { AckToken, ChangeBatch, ChangeSource } from '../../src/core/change-source.js';
-import { UserInputError } from '../../src/core/errors.js';
+import { OwnershipLostError, UserInputError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { TableRef } from '../../src/core/table-ref.js';
 import { qualifiedName } from '../../src/core/table-ref.js';
@@ -8,7 +8,7 @@ import { isInvalidate, toCapturedChanges } from './changes.js';
 import type { MongoServerInfo } from './connect.js';
 import { classify } from './errors.js';
 import { OplogAck, tokenPosition } from './position.js';
-import { getCheckpoint, getRegistration, saveCheckpoint } from './state-store.js';
+import { claimOwnership, getCheckpoint, getRegistration, saveCheckpoint } from './state-store.js';
 import { openChangeStream, streamStart, type StreamOptions, type StreamStart } from './stream.js';
 
 export interface OplogSourceOptions extends StreamOptions {
@@ -49,6 +49,10 @@ export class OplogSource implements ChangeSource {
   private savedPosition: string | null = null;
   private savedClusterTime: Timestamp | null = null;
   private lastIdleSave = 0;
+  /** The fencing token this source writes checkpoints under (state-store.ts claimOwnership). */
+  private generation = 0;
+  /** Set once a checkpoint write was refused: another process owns the collection now. */
+  private lost: OwnershipLostError | null = null;
 
   constructor(
     readonly table: TableRef,
@@ -63,6 +67,10 @@ export class OplogSource implements ChangeSource {
     const stateDb = this.deps.client.db(this.deps.stateDb);
     const reg = await getRegistration(stateDb, this.name);
     if (!reg) throw new UserInputError(`collection ${this.name} is not registered for capture; run cdc install-triggers --table ${this.name} first`);
+    // MongoDB has no session lock that outlives a paused process's lease, so the collection is
+    // fenced by generation instead: claiming before reading the checkpoint means a stale owner's
+    // later ack can never move the checkpoint this source resumes from (docs/workers.md).
+    this.generation = await claimOwnership(stateDb, this.name);
     const cp = await getCheckpoint(stateDb, this.name);
     this.start = streamStart(reg, cp);
     this.savedPosition = cp?.position ?? null;
@@ -72,6 +80,7 @@ export class OplogSource implements ChangeSource {
 
   async read(maxChanges: number): Promise<ChangeBatch> {
     this.requireOpen();
+    if (this.lost) throw this.lost;
     if (!Number.isSafeInteger(maxChanges) || maxChanges < 1) throw new Error(`read(${maxChanges}): need a positive batch size`);
     await this.pull(maxChanges);
     if (this.pending.length === 0) {
@@ -99,7 +108,7 @@ export class OplogSource implements ChangeSource {
     const stateDb = this.deps.client.db(this.deps.stateDb);
     const run = this.ackChain
       .catch(() => undefined)
-      .then(() => saveCheckpoint(stateDb, this.name, last))
+      .then(() => this.fenced(() => saveCheckpoint(stateDb, this.name, last, this.generation)))
       .then(() => {
         this.inFlight--;
         this.savedPosition = last.position;
@@ -159,10 +168,20 @@ export class OplogSource implements ChangeSource {
     const clusterTime = this.savedClusterTime;
     const run = this.ackChain
       .catch(() => undefined)
-      .then(() => saveCheckpoint(stateDb, this.name, { resumeToken: token, position, clusterTime }))
+      .then(() => this.fenced(() => saveCheckpoint(stateDb, this.name, { resumeToken: token, position, clusterTime }, this.generation)))
       .then(() => void (this.savedPosition = position));
     this.ackChain = run;
     await run.catch((err: unknown) => this.deps.logger.warn({ table: this.name, err: String(err) }, 'idle checkpoint failed; will retry'));
+  }
+
+  /** Remembers a refused checkpoint so that the next read stops too, instead of reading on. */
+  private async fenced(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (err instanceof OwnershipLostError) this.lost = err;
+      throw err;
+    }
   }
 
   private async closeStream(): Promise<void> {

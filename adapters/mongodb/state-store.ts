@@ -1,4 +1,5 @@
 import { MongoServerError, Timestamp, type Db, type Document } from 'mongodb';
+import { OwnershipLostError } from '../../src/core/errors.js';
 import type { TableRef } from '../../src/core/table-ref.js';
 import { qualifiedName } from '../../src/core/table-ref.js';
 
@@ -8,12 +9,14 @@ import { qualifiedName } from '../../src/core/table-ref.js';
  *
  *   cdc_captured     { _id: "shop.users", db, collection, mode: "oplog", installed_at, start_at }
  *   cdc_checkpoints  { _id: "shop.users", resume_token, position, cluster_time, updated_at,
- *                      seq_reserved }
+ *                      seq_reserved, owner_generation }
  *
  * `start_at` is the server's cluster time at registration: the first `cdc run` starts the change
  * stream there, so changes between install and first run are not lost. `resume_token` is the token
  * of the last acknowledged change, stored as the server sent it (it is opaque and version-specific).
  * Both collections are created by their first write; nothing exists before the first install.
+ * `owner_generation` is the fencing token (docs/workers.md): each open() increments it, and a
+ * checkpoint is written only while it still equals the writer's generation.
  */
 export const CAPTURED = 'cdc_captured';
 export const CHECKPOINTS = 'cdc_checkpoints';
@@ -91,17 +94,37 @@ export async function getCheckpoint(state: Db, tableName: string): Promise<Store
   };
 }
 
-/** Durably records the resume point; acknowledged by the server before it returns (default write concern). */
+/**
+ * Makes the caller the table's owner: increments `owner_generation` (one atomic findAndModify) and
+ * returns the new value. Every earlier owner's next checkpoint write is refused from now on.
+ */
+export async function claimOwnership(state: Db, tableName: string): Promise<number> {
+  const d = await state
+    .collection<Document>(CHECKPOINTS)
+    .findOneAndUpdate({ _id: tableName } as Document, { $inc: { owner_generation: 1 } }, { upsert: true, returnDocument: 'after' });
+  const generation = Number(d?.owner_generation);
+  if (!Number.isSafeInteger(generation)) throw new Error(`claiming ${tableName}: the server returned no owner_generation`);
+  return generation;
+}
+
+/**
+ * Durably records the resume point; acknowledged by the server before it returns (default write
+ * concern). Checked and set in one update: when another process claimed the table since
+ * `generation` was taken, nothing is written and OwnershipLostError is thrown.
+ */
 export async function saveCheckpoint(
   state: Db,
   tableName: string,
   cp: { resumeToken: Document; position: string; clusterTime: Timestamp | null },
+  generation: number,
 ): Promise<void> {
-  await state.collection<Document>(CHECKPOINTS).updateOne(
-    { _id: tableName } as Document,
+  const r = await state.collection<Document>(CHECKPOINTS).updateOne(
+    { _id: tableName, owner_generation: generation } as Document,
     { $set: { mode: 'oplog', resume_token: cp.resumeToken, position: cp.position, cluster_time: cp.clusterTime, updated_at: new Date() } },
-    { upsert: true },
   );
+  if (r.matchedCount === 0) {
+    throw new OwnershipLostError(`collection ${tableName} was taken over by another cdc process (owner generation ${generation} is stale); this one stops capturing it`);
+  }
 }
 
 /** Uninstall: forget the resume point but keep seq_reserved, so sequence numbers never go backwards. */

@@ -52,6 +52,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     description: 'replay jobs of a running cdc serve',
     load: async () => (await import('./commands/api-client.js')).registerReplays,
   },
+  worker: {
+    description: 'one of any number of capture processes sharing the tables through BullMQ on Redis: balance, failover, fenced ownership',
+    load: async () => (await import('./commands/worker.js')).registerWorker,
+  },
   status: {
     description: 'per captured table: capture mode, backlog, checkpoint and lag in seconds',
     load: async () => (await import('./commands/status.js')).registerStatus,

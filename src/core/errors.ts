@@ -39,3 +39,10 @@ export function isPrivilegeError(err: unknown): boolean {
  * it are not held up; anywhere else it stops the table like any FatalCaptureError.
  */
 export class ValueLimitError extends FatalCaptureError {}
+
+/**
+ * Another process took this table over (a newer owner generation, docs/workers.md): this one was
+ * paused or cut off past its lease. It must stop draining; its unacknowledged batches are the new
+ * owner's to deliver. Not retryable, and not a failure of the table.
+ */
+export class OwnershipLostError extends FatalCaptureError {}

@@ -3,7 +3,7 @@ import { toChangeEvent } from '../core/change-event.js';
 import { attachTableSpec, type TableSpec } from '../core/table-spec.js';
 import { attachTransactionMark } from '../core/transaction-mark.js';
 import { attachTypedDocuments } from '../core/typed-documents.js';
-import type { AckToken, ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source.js';
+import type { ChangeBatch, ChangeSource, DeliveredBatch } from '../core/change-source.js';
 import type { Logger } from '../core/logger.js';
 import { describeRejected, type Sink } from '../core/sink.js';
 import { qualifiedName } from '../core/table-ref.js';
@@ -58,6 +58,7 @@ interface FailedChange {
  */
 export class TablePipeline {
   readonly table: string;
+  readonly sourceId: string;
   private spec: { version: number; spec: TableSpec } | null = null;
 
   constructor(
@@ -65,6 +66,7 @@ export class TablePipeline {
     private readonly options: TablePipelineOptions,
   ) {
     this.table = qualifiedName(deps.source.table);
+    this.sourceId = deps.sourceId;
   }
 
   /** Opens the source, retrying; false when `signal` aborted first (a shutdown, not a failure). */
@@ -96,7 +98,10 @@ export class TablePipeline {
       while (!signal.aborted) {
         const batch = await this.retrying('read', () => this.deps.source.read(this.options.batchSize), signal);
         this.deps.metrics?.capturing?.(this.table, (this.deps.source.captureGap?.() ?? null) === null);
-        if (batch.changes.length === 0) break;
+        if (batch.changes.length === 0) {
+          this.deps.metrics?.caughtUp?.(this.table);
+          break;
+        }
         const version = this.deps.source.schemaVersion();
         const spec = this.deps.describe ? await this.retrying('describe', () => this.tableSpec(version), signal) : null;
         const { events, failed, delivered } = await this.toEvents(batch, version, spec);
@@ -106,7 +111,7 @@ export class TablePipeline {
         previousWrite = write;
         ackChain = ackChain
           .then(() => write)
-          .then(() => this.acknowledge(batch.ack, delivered, events.length, signal))
+          .then(() => this.acknowledge(batch, delivered, events.length, signal))
           .then(() => void count(batch.changes.length));
         // Keep the chain from raising an unhandled rejection before we await it below.
         ackChain.catch(() => undefined);
@@ -121,11 +126,12 @@ export class TablePipeline {
     return delivered;
   }
 
-  private async acknowledge(token: AckToken, delivered: DeliveredBatch, count: number, signal: AbortSignal): Promise<void> {
+  private async acknowledge(batch: ChangeBatch, delivered: DeliveredBatch, count: number, signal: AbortSignal): Promise<void> {
     // An ack is attempted even after abort: the sink already has the events, so checkpointing them
     // now avoids redelivering them after the restart.
-    await this.retrying('ack', () => this.deps.source.ack(token, delivered), signal, true);
+    await this.retrying('ack', () => this.deps.source.ack(batch.ack, delivered), signal, true);
     this.deps.metrics?.delivered(this.table, count);
+    this.deps.metrics?.acknowledged?.(this.table, batch.changes);
   }
 
   private async toEvents(batch: ChangeBatch, schemaVersion: number, spec: TableSpec | null): Promise<{ events: ChangeEvent[]; failed: FailedChange[]; delivered: DeliveredBatch }> {

@@ -4,10 +4,16 @@ import type { Sink } from '../core/sink.js';
 import type { TablePipeline } from '../pipeline/table-pipeline.js';
 import type { Ticker } from './ticker.js';
 import type { BackgroundTask } from '../snapshot/snapshot-task.js';
+import { runTable } from './table-loop.js';
 
 export interface TableJob {
   pipeline: TablePipeline;
   ticker: Ticker;
+  /**
+   * The same table with a new source and ticker. A source is opened once and closed once, so a
+   * worker that owns a table again after handing it over (docs/workers.md) runs a fresh one.
+   */
+  fresh?: () => TableJob;
 }
 
 /** Abort listeners one table may hold on the shared stop signal at the same time (measured: 1–2). */
@@ -50,21 +56,7 @@ export class CaptureService {
     if (firstError) throw firstError;
   }
 
-  private async loop(job: TableJob, signal: AbortSignal): Promise<void> {
-    const { pipeline, ticker } = job;
-    // A shutdown while the source is still opening (e.g. waiting for the previous process's table
-    // lock) is a clean stop, not a failure.
-    if (!(await pipeline.open(signal))) return;
-    this.logger.info({ table: pipeline.table }, 'capturing');
-    try {
-      while (!signal.aborted) {
-        const n = await pipeline.drain(signal);
-        if (n > 0) this.logger.debug({ table: pipeline.table, events: n }, 'drained');
-        if (!signal.aborted) await ticker.next(signal);
-      }
-    } finally {
-      ticker.stop();
-      await pipeline.close().catch((err) => this.logger.warn({ table: pipeline.table, err: (err as Error).message }, 'close failed'));
-    }
+  private loop(job: TableJob, signal: AbortSignal): Promise<void> {
+    return runTable(job, signal, this.logger);
   }
 }

@@ -11,7 +11,7 @@ import { parseIntFlag } from '../options.js';
 import { UserInputError } from '../../core/errors.js';
 import { addKafkaSecurityOptions, applyKafkaSecurityFlags, type KafkaSecurityFlags } from '../kafka-options.js';
 
-interface RunFlags extends KafkaSecurityFlags {
+export interface RunFlags extends KafkaSecurityFlags {
   config?: string;
   source?: string;
   sourceId?: string;
@@ -42,8 +42,24 @@ interface RunFlags extends KafkaSecurityFlags {
 }
 
 export function registerRun(program: Command): void {
-  const cmd = program
-    .command('run')
+  addRunOptions(program.command('run'))
+    .action(async (flags: RunFlags) => {
+      const config = configFromFlags(flags);
+      const logger = createLogger(config.log_level);
+      const demo = config.sources.length === 0 && !flags.config;
+      process.exitCode = await runService(config, logger, { connectTimeoutMs: flags.connectTimeout * 1000, demo });
+    });
+}
+
+/** The config file with the flags applied over it, validated: what `cdc run` and `cdc worker` run. */
+export function configFromFlags(flags: RunFlags) {
+  const raw = (flags.config ? readConfigFile(flags.config) : {}) as Record<string, any>;
+  return validateConfig(applyFlags(raw, flags), flags.config ? `config file ${flags.config}` : 'options');
+}
+
+/** `cdc run`'s options, which `cdc worker` takes too (same config, docs/workers.md). */
+export function addRunOptions(command: Command): Command {
+  const cmd = command
     .addOption(new Option('--config <file>', 'YAML/JSON config file for many sources and options').env('CDC_CONFIG'))
     .addOption(new Option('--source <url>', 'source database (without any source: the embedded demo)').env('CDC_SOURCE_URL'))
     .addOption(new Option('--source-id <name>', 'names the source in topics and events (default: database name)').env('CDC_SOURCE_ID'))
@@ -83,14 +99,7 @@ export function registerRun(program: Command): void {
         .env('CDC_CONNECT_TIMEOUT')
         .default(30),
     );
-  addKafkaSecurityOptions(cmd)
-    .action(async (flags: RunFlags) => {
-      const raw = (flags.config ? readConfigFile(flags.config) : {}) as Record<string, any>;
-      const config = validateConfig(applyFlags(raw, flags), flags.config ? `config file ${flags.config}` : 'options');
-      const logger = createLogger(config.log_level);
-      const demo = config.sources.length === 0 && !flags.config;
-      process.exitCode = await runService(config, logger, { connectTimeoutMs: flags.connectTimeout * 1000, demo });
-    });
+  return addKafkaSecurityOptions(cmd);
 }
 
 /** Flags override the config file; `--source` replaces the file's sources with one. */
