@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import ClientMySQL2 from 'knex/lib/dialects/mysql2/index.js';
 import { isScript, KnexDriverError } from '../knex/driver-error.js';
+import { boundToSession } from '../knex/session-client.js';
 import type { MysqlSession, SqlParam } from './driver.js';
 
 type QueryObject = { sql: string; bindings?: unknown[]; method?: string; output?: unknown; response?: unknown };
@@ -14,20 +15,7 @@ const RETURNS_ROWS = new Set(['select', 'first', 'pluck']);
  * session holding the migration lock (GET_LOCK). knex never opens or closes a connection here.
  */
 export function mysqlKnexClient(session: MysqlSession): typeof Knex.Client {
-  return class SessionClientMySQL extends ClientMySQL2 {
-    // The `mysql2` module is not loaded by knex: no connection is ever made by knex.
-    override initializeDriver(): void {}
-
-    override async acquireRawConnection(): Promise<MysqlSession> {
-      return session;
-    }
-
-    override async destroyRawConnection(): Promise<void> {}
-
-    override async validateConnection(): Promise<boolean> {
-      return !session.lost;
-    }
-
+  return class SessionClientMySQL extends boundToSession(ClientMySQL2, session) {
     // One statement of a migration script, run as the text it is (no `?` taken for a parameter).
     override query(connection: unknown, obj: unknown): Promise<unknown> {
       if (!isScript(obj)) return super.query(connection, obj) as Promise<unknown>;

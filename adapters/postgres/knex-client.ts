@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import ClientPG from 'knex/lib/dialects/postgres/index.js';
 import { isScript, KnexDriverError } from '../knex/driver-error.js';
+import { boundToSession } from '../knex/session-client.js';
 import type { PgSession } from './driver.js';
 
 type QueryObject = { sql: string; bindings?: unknown[]; method?: string; output?: (this: unknown, resp: unknown) => unknown; pluck?: string; response?: unknown };
@@ -13,20 +14,7 @@ type Result = { rows: Record<string, unknown>[]; rowCount?: number | null };
  * migration lock. knex never opens or closes a connection here; the caller releases the session.
  */
 export function pgKnexClient(session: PgSession): typeof Knex.Client {
-  return class SessionClientPG extends ClientPG {
-    // The `pg` module is not needed: no connection is ever made by knex.
-    override initializeDriver(): void {}
-
-    override async acquireRawConnection(): Promise<PgSession> {
-      return session;
-    }
-
-    override async destroyRawConnection(): Promise<void> {}
-
-    override async validateConnection(): Promise<boolean> {
-      return !session.lost;
-    }
-
+  return class SessionClientPG extends boundToSession(ClientPG, session) {
     // A migration script is run as the text it is, several statements at once: knex would
     // otherwise number every `?` in it as a parameter ($1, $2, …) before it reaches _query.
     override query(connection: unknown, obj: unknown): Promise<unknown> {
