@@ -127,7 +127,10 @@ export async function saveCheckpoint(
   }
 }
 
-/** Uninstall: forget the resume point but keep seq_reserved, so sequence numbers never go backwards. */
+/**
+ * Uninstall: forget the resume point but keep seq_reserved and owner_generation, so sequence numbers
+ * never go backwards and a process that opened the collection before stays fenced off after a re-register.
+ */
 export async function clearCheckpoint(state: Db, tableName: string): Promise<void> {
   await state
     .collection<Document>(CHECKPOINTS)

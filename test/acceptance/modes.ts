@@ -170,8 +170,9 @@ const MONGO_OPLOG: CaptureModeCase = {
         const out: string[] = [];
         for (const collection of ['cdc_captured', 'cdc_checkpoints']) {
           for (const d of await m.db.collection(collection).find({ _id: `${m.name}.${HOT_TABLE}` as never }).toArray()) {
-            // The sequence counter stays on purpose (state-store.ts clearCheckpoint): numbers never go backwards.
-            const kept = Object.keys(d).filter((k) => collection !== 'cdc_checkpoints' || !['_id', 'seq_reserved', 'updated_at'].includes(k));
+            // The sequence counter and the owner generation (the fencing token of docs/workers.md)
+            // stay on purpose (state-store.ts clearCheckpoint): neither may ever go backwards.
+            const kept = Object.keys(d).filter((k) => collection !== 'cdc_checkpoints' || !['_id', 'seq_reserved', 'owner_generation', 'updated_at'].includes(k));
             if (kept.length) out.push(`${collection}:${String(d._id)} ${kept.join(',')}`);
           }
         }

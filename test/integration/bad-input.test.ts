@@ -151,7 +151,8 @@ for (const dialect of DIALECTS) {
 
       await withCdcRun([...args, '--on-oversize', 'dead-letter'], async () => {
         const topic = `cdc.${sid}.${db.qualified('docs')}`;
-        const msgs = await consumeAll([topic, `${topic}.dlq`], { until: (m) => m.length >= 4, timeoutMs: 30_000 });
+        // Generous: on a loaded machine `cdc run` alone took ~30 s to start capturing.
+        const msgs = await consumeAll([topic, `${topic}.dlq`], { until: (m) => m.length >= 4, timeoutMs: 120_000 });
         const main = msgs.filter((m) => m.topic === topic).map((m) => m.value.primary_key.id);
         assert.deepEqual(main, [1, 1, 3], 'row 1 (delivered before the stop, redelivered now) and row 3; row 2 is not in the main topic');
         const dlq = msgs.filter((m) => m.topic === `${topic}.dlq`);
