@@ -22,18 +22,18 @@ describe('mongodb: bad input gets one line and changes nothing', () => {
 
   test('unknown collection, alone or next to a good one', async () => {
     const objects = await m.objects();
-    assertOneLineError(await runCli(['install-triggers', '--source', m.url, '--table', 'no_such_coll']), /no_such_coll does not exist/);
-    assertOneLineError(await runCli(['install-triggers', '--source', m.url, '--table', 'users,no_such_coll']), /no_such_coll does not exist/);
-    assertOneLineError(await runCli(['install-triggers', '--source', m.url, '--table', 'otherdb_that_is_not_there.users']), /does not exist/);
+    assertOneLineError(await runCli(['register', '--source', m.url, '--table', 'no_such_coll']), /no_such_coll does not exist/);
+    assertOneLineError(await runCli(['register', '--source', m.url, '--table', 'users,no_such_coll']), /no_such_coll does not exist/);
+    assertOneLineError(await runCli(['register', '--source', m.url, '--table', 'otherdb_that_is_not_there.users']), /does not exist/);
     assert.deepEqual(await m.objects(), objects, 'nothing registered, no cdc collection created');
   });
 
   test('key columns other than _id, and cdc\'s own collections, are refused', async () => {
     const objects = await m.objects();
-    assertOneLineError(await runCli(['install-triggers', '--source', m.url, '--table', 'users', '--key-columns', 'email']), /keyed by _id/);
+    assertOneLineError(await runCli(['register', '--source', m.url, '--table', 'users', '--key-columns', 'email']), /keyed by _id/);
     await m.db.createCollection('cdc_captured');
     const withState = await m.objects();
-    assertOneLineError(await runCli(['install-triggers', '--source', m.url, '--table', 'cdc_captured']), /cannot be captured/);
+    assertOneLineError(await runCli(['register', '--source', m.url, '--table', 'cdc_captured']), /cannot be captured/);
     assert.deepEqual(await m.objects(), withState);
     await m.db.dropCollection('cdc_captured');
     assert.deepEqual(await m.objects(), objects);

@@ -19,7 +19,7 @@ before(async () => {
 after(async () => m?.drop());
 
 test('a too-deep document is dead-lettered by its _id; the changes behind it are delivered', async () => {
-  const r = await runCli(['install-triggers', '--table', 'docs', '--source', m.url]);
+  const r = await runCli(['register', '--table', 'docs', '--source', m.url]);
   assert.equal(r.code, 0, r.stderr);
   let deep: Record<string, unknown> = { leaf: 1 };
   for (let i = 0; i < 1100; i++) deep = { d: deep };

@@ -65,7 +65,7 @@ describe('BSON types through mongo-java-server, cdc run and Kafka', () => {
   after(async () => m?.drop());
 
   test('after_data equals the document read back with find(), mapped the same way', async () => {
-    const inst = await runCli(['install-triggers', '--source', m.url, '--table', 'typed']);
+    const inst = await runCli(['register', '--source', m.url, '--table', 'typed']);
     assert.equal(inst.code, 0, inst.stderr);
     const coll = m.db.collection<any>('typed');
     const doc = {

@@ -15,7 +15,7 @@ type UninstallVerb = 'uninstall-triggers' | 'unregister';
  * other's databases, except that `install-triggers` still registers a collection, with a
  * deprecation line, for scripts written before `register` existed.
  */
-function checkVerb(verb: InstallVerb | UninstallVerb, dialect: string): void {
+function checkVerb(verb: InstallVerb | UninstallVerb, dialect: string): () => void {
   const mongo = dialect === 'mongodb';
   if ((verb === 'register' || verb === 'unregister') && !mongo) {
     const instead = verb === 'register' ? 'install-triggers' : 'uninstall-triggers';
@@ -23,8 +23,10 @@ function checkVerb(verb: InstallVerb | UninstallVerb, dialect: string): void {
   }
   if ((verb === 'install-triggers' || verb === 'uninstall-triggers') && mongo) {
     const instead = verb === 'install-triggers' ? 'register' : 'unregister';
-    process.stderr.write(`cdc: ${verb} on MongoDB is deprecated (nothing is installed there): use cdc ${instead}\n`);
+    // Printed once the command succeeded: a failure stays the one line that says what failed.
+    return () => process.stderr.write(`cdc: ${verb} on MongoDB is deprecated (nothing is installed there): use cdc ${instead}\n`);
   }
+  return () => undefined;
 }
 
 export function registerInstallTriggers(program: Command): void {
@@ -62,7 +64,7 @@ function addInstall(program: Command, verb: InstallVerb): void {
       const retain = opts.retain === undefined ? undefined : parseRetention(opts.retain);
       const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
-        checkVerb(verb, db.dialect);
+        const deprecation = checkVerb(verb, db.dialect);
         const tables = parseTables(opts.table, db.defaultSchema);
         const keyColumns = opts.keyColumns?.split(',').map((c) => c.trim()).filter(Boolean);
         if (keyColumns && tables.length > 1) throw new UserInputError('--key-columns applies to one table at a time');
@@ -79,6 +81,7 @@ function addInstall(program: Command, verb: InstallVerb): void {
             process.stdout.write(setting ? `retention: ${result.table} keeps acknowledged changes for ${formatRetention(setting.retainSeconds)}\n` : `retention: ${result.table} off (history deleted)\n`);
           }
         }
+        deprecation();
       } finally {
         await db.close();
       }
@@ -95,7 +98,7 @@ function addUninstall(program: Command, verb: UninstallVerb): void {
     .action(async (opts: { source?: string; sourcePasswordFile?: string; table: string; force?: boolean }) => {
       const db = await openSourceDatabase(requireSource(opts.source, opts.sourcePasswordFile));
       try {
-        checkVerb(verb, db.dialect);
+        const deprecation = checkVerb(verb, db.dialect);
         const tables = parseTables(opts.table, db.defaultSchema);
         if (!opts.force) await refuseUndelivered(db, tables);
         for (const table of tables) {
@@ -103,6 +106,7 @@ function addUninstall(program: Command, verb: UninstallVerb): void {
           const done = verb === 'unregister' ? 'unregistered' : 'uninstalled';
           process.stdout.write(`${removed ? done : `was not ${done.replace(/^un/, '')}`}: ${qualifiedName(table)}\n`);
         }
+        deprecation();
       } finally {
         await db.close();
       }
