@@ -71,7 +71,7 @@ function renderSource(source, status) {
       element('td', { 'data-field': 'mode' }, t.mode ?? '–'),
       element('td', { class: 'number', 'data-field': 'backlog' }, t.backlog === undefined ? '–' : String(t.backlog)),
       element('td', { class: 'number', 'data-field': 'lag' }, seconds(t.lag_seconds)),
-      element('td', {}, t.checkpoint ?? '–'),
+      element('td', { class: 'checkpoint' }, t.checkpoint ?? '–'),
     ),
   );
   const head = element(
