@@ -87,6 +87,8 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
+  // cdc serve's status page: plain browser JavaScript served as is, with uPlot loaded before it.
+  { files: ['src/serve/status-page/*.js'], languageOptions: { sourceType: 'script', globals: { ...globals.browser, uPlot: 'readonly' } } },
   { files: ['src/**/*.ts'], rules: layering() },
   { files: COMPOSITION_ROOTS, rules: layering({ adapters: true }) },
   ...Object.entries(KNOWN_LEAKS).map(([file, allowed]) => ({ files: [file], rules: layering(allowed) })),

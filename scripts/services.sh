@@ -6,7 +6,7 @@
 #   scripts/services.sh [SERVICE...]           ensure SERVICEs (default: all)
 #   scripts/services.sh stop|restart SERVICE   kafka or mongo (the JVMs this script owns)
 #
-# SERVICE: postgres, mariadb, redis, kafka, mongo, promtool (a tool, not a server).
+# SERVICE: postgres, mariadb, redis, kafka, mongo, promtool, chromium (tools, not servers).
 set -Eeuo pipefail
 # set -e alone exits silently; name the command so a CI log says what broke.
 trap 'echo "services: unexpected failure (exit $?) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
@@ -33,15 +33,16 @@ unset CDC_SERVICES_LOCKED
 . "$here/services/kafka/kafka.sh"
 . "$here/services/mongo/mongo.sh"
 . "$here/services/promtool.sh"
+. "$here/services/chromium.sh"
 
-ALL_SERVICES=(postgres mariadb redis kafka mongo promtool)
+ALL_SERVICES=(postgres mariadb redis kafka mongo promtool chromium)
 
 names=()
 add_name() {
   case "$1" in
     postgres | postgresql | pg) names+=(postgres) ;;
     mariadb | mysql) names+=(mariadb) ;;
-    redis | kafka | mongo | promtool) names+=("$1") ;;
+    redis | kafka | mongo | promtool | chromium) names+=("$1") ;;
     mongodb) names+=(mongo) ;;
     *) die "unknown service '$1'; expected one of: ${ALL_SERVICES[*]}" ;;
   esac

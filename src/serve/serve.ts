@@ -17,6 +17,7 @@ import { sourceRoutes } from './routes/sources.js';
 import { replayRoutes } from './routes/replays.js';
 import { ReplayJobs } from './replay-jobs.js';
 import { buildServer } from './server.js';
+import { registerStatusPage } from './status-page.js';
 import type { ApiRoute } from './api-route.js';
 import { z } from 'zod';
 import { replay } from '../../adapters/kafka/replay/replay.js';
@@ -108,6 +109,7 @@ export async function serve(options: ServeOptions, logger: Logger, signal: Abort
   const document = servedOpenApiDocument();
   const docRoute: ApiRoute = { method: 'GET', url: '/api/v1/openapi.json', summary: 'This document', scope: null, responses: { 200: z.object({}).passthrough() }, handler: async () => document };
   const app = buildServer([...(options.healthListen ? [] : health), docRoute, ...api], db, logger);
+  registerStatusPage(app);
   const healthApp = options.healthListen ? buildServer(health, db, logger) : null;
 
   for (const c of await db('consumers').select()) await routes.start(await routeOf(ctx, c));
