@@ -26,7 +26,7 @@ describe('MongoDB documents: cdc --format debezium against the Java driver Debez
   test('after and key, per BSON type', { timeout: 300_000 }, async () => {
     m = await createMongoTestDatabase();
     await m.db.createCollection('typed');
-    assert.equal((await runCli(['install-triggers', '--source', m.url, '--table', 'typed'])).code, 0);
+    assert.equal((await runCli(['register', '--source', m.url, '--table', 'typed'])).code, 0);
     const coll = m.db.collection<any>('typed');
     const docs = [
       { _id: new Int32(1), i32: new Int32(-7), i64: Long.fromString('-9223372036854775808'), dbl: new Double(1), small: new Double(1.5e-7), big: new Double(1e21) },
@@ -40,7 +40,7 @@ describe('MongoDB documents: cdc --format debezium against the Java driver Debez
     const prefix = uniqueId('dbm');
     const records = await withCdcRun(['run', '--source', m.url, '--kafka', KAFKA_BROKERS.join(','), '--format', 'debezium', '--topic-prefix', prefix], async () => {
       for (const d of docs) await coll.insertOne(d);
-      return consumeAll([`${prefix}.${m!.name}.typed`], { until: (x) => x.length >= docs.length, timeoutMs: 60_000 });
+      return consumeAll([`${prefix}.${m!.name}.typed`], { until: (x) => x.length >= docs.length, timeoutMs: 60_000, content: 'other' });
     });
     const ours = records.map((r) => `${JSON.parse(r.key!).id}\t${r.value.after}`).sort();
 
